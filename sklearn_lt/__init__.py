@@ -1,0 +1,32 @@
+"""sklearn-lt: long-tail learning via logit adjustment, the scikit-learn way.
+
+Public objects
+--------------
+LogitAdjustedClassifier
+    Post-hoc logit adjustment of any probabilistic scikit-learn classifier.
+logit_adjust
+    The same adjustment on arrays of logits or probabilities.
+sklearn_lt.metrics
+    ``balanced_error``, its scorer, per-class and many/medium/few errors.
+sklearn_lt.priors
+    Estimating and validating class priors.
+
+Importing the package never imports torch or matplotlib: the parts that need them
+live in their own modules.
+"""
+
+from . import metrics, priors
+from ._posthoc import LogitAdjustedClassifier, logit_adjust
+from .metrics import balanced_error, balanced_error_scorer
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "LogitAdjustedClassifier",
+    "__version__",
+    "balanced_error",
+    "balanced_error_scorer",
+    "logit_adjust",
+    "metrics",
+    "priors",
+]

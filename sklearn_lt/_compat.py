@@ -1,0 +1,26 @@
+"""The one place that touches private scikit-learn helpers.
+
+scikit-learn's parameter validation and metadata-routing switches are not public API,
+but every scikit-learn-compatible library uses them to behave like scikit-learn.
+Importing them here keeps a future rename to a one-file fix.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
+from sklearn.utils.metadata_routing import _routing_enabled
+from sklearn.utils.validation import _check_sample_weight
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "InvalidParameterError",
+    "StrOptions",
+    "_check_sample_weight",
+    "_fit_context",
+    "_routing_enabled",
+]

@@ -1,0 +1,495 @@
+"""Post-hoc logit adjustment: ``LogitAdjustedClassifier`` and ``logit_adjust``.
+
+Menon et al. (2021), "Long-tail learning via logit adjustment", ICLR. A classifier
+trained on long-tailed data estimates the training posterior ``p(y|x)``, which favours
+frequent classes. The Bayes-optimal rule for the *balanced* error instead predicts
+
+    argmax_y  log p(y|x) - log pi_y,
+
+so subtracting ``tau * log(pi_y)`` from any model's log-probabilities (or logits)
+makes it fair to rare classes, with no retraining.
+"""
+
+from collections.abc import Mapping
+from numbers import Real
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils import (
+    assert_all_finite,
+    check_array,
+    column_or_1d,
+    get_tags,
+    indexable,
+)
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+
+from ._compat import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    _fit_context,
+    _routing_enabled,
+)
+from .priors import _preview, check_priors, estimate_priors
+
+__all__ = ["LogitAdjustedClassifier", "logit_adjust"]
+
+# Probabilities are clipped to the smallest positive float64 before taking logs, so a
+# predicted probability of exactly 0 becomes log(tiny) ~= -708.4 instead of -inf.
+_TINY = np.finfo(np.float64).tiny
+_LOG_TINY = np.log(_TINY)
+
+_AUTO_RESPONSE = ("predict_log_proba", "predict_proba")
+
+
+def _log_priors(priors, dtype):
+    return np.log(priors).astype(dtype, copy=False)
+
+
+def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
+    r"""Subtract ``tau * log(priors)`` from a matrix of class scores.
+
+    This is post-hoc logit adjustment on arrays, for scores you already hold: the
+    logits of a network trained elsewhere, or the probabilities of any model.
+    The balanced-error prediction is the argmax of the result:
+
+    .. math::
+
+        \hat y(x) = \operatorname{argmax}_y \; f_y(x) - \tau \log \pi_y.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples, n_classes)
+        One row of class scores per example, columns in the order of ``priors``.
+        Logits and log-probabilities (``kind="logits"``) or probabilities
+        (``kind="proba"``).
+
+    priors : array-like of shape (n_classes,)
+        Training class priors, one per column of ``scores``. They are normalised to
+        sum to 1 and must be positive.
+
+    tau : float, default=1.0
+        Scale of the adjustment, ``tau >= 0``. ``tau=1`` is the Bayes-optimal rule for
+        the balanced error when ``scores`` are calibrated log-probabilities;
+        ``tau=0`` returns the scores unchanged.
+
+    kind : {"logits", "proba"}, default="logits"
+        What ``scores`` holds. Probabilities are clipped to the smallest positive
+        float64 before their logarithm is taken, so that zeros stay finite.
+
+    Returns
+    -------
+    adjusted : ndarray of shape (n_samples, n_classes)
+        Adjusted scores in log space (float32 for float32 logits, else float64).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lt import logit_adjust
+    >>> proba = np.array([[0.7, 0.3], [0.9, 0.1]])
+    >>> adjusted = logit_adjust(proba, priors=[0.9, 0.1], kind="proba")
+    >>> adjusted.argmax(axis=1)  # the rare class wins the first example
+    array([1, 0])
+    """
+    if not isinstance(tau, Real) or not np.isfinite(tau) or tau < 0:
+        raise ValueError(f"tau must be a finite number >= 0, got {tau!r}.")
+    if kind not in ("logits", "proba"):
+        raise ValueError(f'kind must be "logits" or "proba", got {kind!r}.')
+    scores = check_array(
+        scores,
+        dtype=[np.float64, np.float32] if kind == "logits" else np.float64,
+        ensure_all_finite=False,
+        input_name="scores",
+    )
+    priors = check_priors(priors, np.arange(scores.shape[1]))
+    if kind == "proba":
+        if np.any(~np.isfinite(scores)) or np.any((scores < 0) | (scores > 1)):
+            raise ValueError(
+                'scores with kind="proba" must be probabilities in [0, 1], got values '
+                f"from {np.nanmin(scores)} to {np.nanmax(scores)} (NaN: "
+                f'{np.isnan(scores).any()}); for logits use kind="logits".'
+            )
+        scores = np.log(np.maximum(scores, _TINY))
+    elif not np.all(np.isfinite(scores)):
+        raise ValueError(
+            "scores hold NaN or infinite values; logits must be finite. For log "
+            "probabilities with log(0) = -inf, pass the probabilities with "
+            'kind="proba".'
+        )
+    return scores - tau * _log_priors(priors, scores.dtype)
+
+
+class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    r"""Post-hoc logit adjustment of any probabilistic classifier.
+
+    Fits (a clone of) ``estimator`` as usual, estimates the class priors
+    :math:`\pi` from the training labels, and predicts
+
+    .. math::
+
+        \hat y(x) = \operatorname{argmax}_y \; f_y(x) - \tau \log \pi_y,
+
+    where :math:`f_y(x)` are the estimator's log-probabilities (or logits). With
+    calibrated probabilities and ``tau=1`` this is the Bayes-optimal rule for the
+    balanced error (Menon et al., 2021, "Long-tail learning via logit adjustment").
+    It needs no retraining: ``tau`` can be changed after ``fit``.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A classifier with ``predict_log_proba`` or ``predict_proba`` (or
+        ``decision_function``, see ``response_method``). It is cloned and fitted in
+        ``fit``; wrap an already fitted one in :class:`sklearn.frozen.FrozenEstimator`
+        to use it without refitting.
+
+    tau : float, default=1.0
+        Scale of the adjustment, ``tau >= 0``. ``tau=0`` reproduces the estimator's
+        predictions; ``tau=1`` targets the balanced error; larger values favour rare
+        classes more.
+
+    priors : "train", array-like of shape (n_classes,) or dict, default="train"
+        Class priors :math:`\pi`. ``"train"`` estimates them from the labels (and
+        ``sample_weight``) passed to ``fit``. Otherwise one positive prior per class
+        in the order of ``classes_``, or a dict ``{label: prior}``; they are
+        normalised to sum to 1.
+
+    response_method : {"auto", "predict_log_proba", "predict_proba", \
+            "decision_function"}, default="auto"
+        Which output of the estimator gives the scores :math:`f_y(x)`. ``"auto"``
+        uses ``predict_log_proba``, else the log of ``predict_proba`` (probabilities
+        clipped to the smallest positive float, so zeros stay finite).
+        ``"decision_function"`` treats the decision function as logits; for a
+        binary estimator its single column ``d`` becomes the logits ``[0, d]``.
+
+    Attributes
+    ----------
+    estimator_ : estimator instance
+        The fitted estimator (the ``FrozenEstimator`` itself when one was given).
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, as in ``estimator_.classes_``.
+
+    priors_ : ndarray of shape (n_classes,)
+        Class priors, aligned with ``classes_``, summing to 1.
+
+    n_features_in_ : int
+        Number of features seen by the estimator during ``fit``, where it has it.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen by the estimator during ``fit``, where it has them.
+
+    See Also
+    --------
+    logit_adjust : The same adjustment on arrays of scores.
+    sklearn_lt.metrics.balanced_error : The error this estimator targets.
+
+    Notes
+    -----
+    ``predict_proba`` returns the renormalised adjusted distribution
+
+    .. math::
+
+        \tilde p(y \mid x) \propto p(y \mid x) / \pi_y^{\tau},
+
+    which with ``tau=1`` estimates the posterior under *balanced* (uniform) class
+    priors, not under the training distribution. The training-distribution
+    posterior is ``estimator_.predict_proba``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_lt import LogitAdjustedClassifier
+    >>> from sklearn_lt.metrics import balanced_error
+    >>> X, y = make_classification(
+    ...     n_samples=2000, weights=[0.95], flip_y=0, class_sep=0.5, random_state=0
+    ... )
+    >>> base = LogisticRegression().fit(X, y)
+    >>> adjusted = LogitAdjustedClassifier(LogisticRegression()).fit(X, y)
+    >>> adjusted.priors_
+    array([0.95, 0.05])
+    >>> balanced_error(y, base.predict(X)) > balanced_error(y, adjusted.predict(X))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"])],
+        "tau": [Interval(Real, 0, None, closed="left")],
+        "priors": [StrOptions({"train"}), "array-like", Mapping],
+        "response_method": [
+            StrOptions(
+                {"auto", "predict_log_proba", "predict_proba", "decision_function"}
+            )
+        ],
+    }
+
+    def __init__(self, estimator, *, tau=1.0, priors="train", response_method="auto"):
+        self.estimator = estimator
+        self.tau = tau
+        self.priors = priors
+        self.response_method = response_method
+
+    def _resolve_response_method(self, estimator):
+        """Name the estimator's method that gives the scores, or explain the fix."""
+        wanted = (
+            _AUTO_RESPONSE
+            if self.response_method == "auto"
+            else (self.response_method,)
+        )
+        for name in wanted:
+            if hasattr(estimator, name):
+                return name
+        name = type(estimator).__name__
+        if self.response_method == "auto":
+            raise ValueError(
+                f"{name} has neither predict_log_proba nor predict_proba, so it gives "
+                "no probabilities to adjust. Wrap it in "
+                "sklearn.calibration.CalibratedClassifierCV to get calibrated "
+                "probabilities, or, if its decision_function gives logits, pass "
+                'response_method="decision_function".'
+            )
+        raise ValueError(
+            f"{name} has no {self.response_method} method, which "
+            f"response_method={self.response_method!r} asks for. Use "
+            'response_method="auto" or a method the estimator has.'
+        )
+
+    def _resolve_priors(self, y, classes, sample_weight):
+        """Priors aligned with ``classes``, from ``y`` or from the user."""
+        if not (isinstance(self.priors, str) and self.priors == "train"):
+            return check_priors(self.priors, classes)
+        priors = estimate_priors(y, classes=classes, sample_weight=sample_weight)
+        empty = priors == 0
+        if np.any(empty):
+            raise ValueError(
+                f"class {_preview(classes[empty])} has no training example (or zero "
+                "total sample_weight) in y, so its prior is 0 and log(prior) is "
+                "infinite. Fit on labels that hold every class, or pass priors "
+                "explicitly, e.g. priors=estimate_priors(y, classes=..., "
+                "smoothing=1.0)."
+            )
+        return priors
+
+    def _fit_params(self, estimator, prefit, sample_weight, fit_params):
+        """Keyword arguments for ``estimator.fit``, routed or passed through."""
+        if _routing_enabled():
+            routed = process_routing(
+                self, "fit", sample_weight=sample_weight, **fit_params
+            )
+            return routed.estimator.fit
+        params = dict(fit_params)
+        if sample_weight is not None and not prefit:
+            if not has_fit_parameter(estimator, "sample_weight"):
+                raise ValueError(
+                    f"sample_weight was given but {type(estimator).__name__}.fit does "
+                    "not accept it, so it would weight the priors but not the model. "
+                    "Pass priors=estimate_priors(y, sample_weight=...) instead, or "
+                    "enable metadata routing to route it explicitly."
+                )
+            params["sample_weight"] = sample_weight
+        return params
+
+    @_fit_context(
+        # the wrapped estimator is validated when it is fitted
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Fit the estimator and estimate the class priors.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            Training data, passed to the estimator as it is.
+
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the examples. They weight the class priors (with
+            ``priors="train"``) and are passed to the estimator's ``fit``; with
+            metadata routing enabled, the estimator must request them.
+
+        **fit_params : dict
+            Other parameters for the estimator's ``fit``. With metadata routing
+            enabled, they are routed by the estimator's requests.
+
+        Returns
+        -------
+        self : LogitAdjustedClassifier
+            The fitted estimator.
+        """
+        if not np.isfinite(self.tau):
+            raise InvalidParameterError(
+                "The 'tau' parameter of LogitAdjustedClassifier must be a finite "
+                f"float >= 0. Got {self.tau!r} instead."
+            )
+        X, y = indexable(X, y)
+        assert_all_finite(y, input_name="y")
+        target_type = type_of_target(y, input_name="y", raise_unknown=True)
+        if target_type not in ("binary", "multiclass"):
+            raise ValueError(
+                "LogitAdjustedClassifier needs binary or multiclass class labels, but "
+                f"y is {target_type!r}. Multilabel and multioutput targets and "
+                "continuous values are not supported."
+            )
+        labels = column_or_1d(y, warn=True)
+
+        # Everything below up to `fit` is cheap: fail on bad input before fitting.
+        prefit = isinstance(self.estimator, FrozenEstimator)
+        estimator = clone(self.estimator)
+        self._resolve_response_method(estimator)
+        classes = estimator.classes_ if prefit else np.unique(labels)
+        priors = self._resolve_priors(labels, classes, sample_weight)
+        params = self._fit_params(estimator, prefit, sample_weight, fit_params)
+
+        self.estimator_ = estimator.fit(X, y, **params)
+        classes_ = getattr(self.estimator_, "classes_", None)
+        if classes_ is None:
+            raise AttributeError(
+                f"{type(estimator).__name__} has no classes_ after fit; "
+                "LogitAdjustedClassifier needs it to align the priors with the "
+                "columns of the scores."
+            )
+        if not np.array_equal(classes_, classes):
+            priors = self._resolve_priors(labels, classes_, sample_weight)
+        self.classes_ = classes_
+        self.priors_ = priors
+        # Availability of some methods is only known once fitted.
+        self._response_method = self._resolve_response_method(self.estimator_)
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, attr):
+                setattr(self, attr, getattr(self.estimator_, attr))
+        return self
+
+    def _scores(self, X):
+        """The estimator's scores f_y(x) in log space, shape (n_samples, n_classes)."""
+        check_is_fitted(self)
+        method = getattr(self.estimator_, self._response_method)
+        if self._response_method == "predict_log_proba":
+            # Many estimators take np.log of probabilities that can be exactly 0.
+            with np.errstate(divide="ignore"):
+                scores = np.asarray(method(X), dtype=np.float64)
+            return np.maximum(scores, _LOG_TINY)
+        if self._response_method == "predict_proba":
+            proba = np.asarray(method(X), dtype=np.float64)
+            return np.log(np.maximum(proba, _TINY))
+        scores = np.asarray(method(X), dtype=np.float64)
+        if scores.ndim == 1:
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        return scores
+
+    def _adjusted_scores(self, X):
+        return self._scores(X) - self.tau * np.log(self.priors_)
+
+    def decision_function(self, X):
+        r"""Adjusted scores :math:`f_y(x) - \tau \log \pi_y`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            Input data, as the estimator takes it.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            Adjusted scores, one column per class of ``classes_``. For two classes,
+            the difference of the second and first (the adjusted log-odds of
+            ``classes_[1]``), as scikit-learn's binary classifiers return.
+        """
+        scores = self._adjusted_scores(X)
+        if scores.shape[1] == 2:
+            return scores[:, 1] - scores[:, 0]
+        return scores
+
+    def predict_log_proba(self, X):
+        r"""Log of the adjusted class distribution.
+
+        Returns :math:`\log \tilde p(y \mid x)` with
+        :math:`\tilde p(y \mid x) \propto p(y \mid x) / \pi_y^{\tau}`; with
+        ``tau=1`` it estimates the balanced-prior posterior (see Notes of the
+        class).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            Input data, as the estimator takes it.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``.
+        """
+        return log_softmax(self._adjusted_scores(X), axis=1)
+
+    def predict_proba(self, X):
+        r"""Adjusted class distribution :math:`\propto p(y \mid x) / \pi_y^{\tau}`.
+
+        With ``tau=1`` this estimates the posterior under balanced (uniform) class
+        priors, not the training-distribution posterior, which is
+        ``estimator_.predict_proba``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            Input data, as the estimator takes it.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        return softmax(self._adjusted_scores(X), axis=1)
+
+    def predict(self, X):
+        """Predict the class with the largest adjusted score.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            Input data, as the estimator takes it.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, from ``classes_``.
+        """
+        best = np.argmax(self._adjusted_scores(X), axis=1)
+        return self.classes_[best]
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object.
+
+        ``sample_weight`` is consumed by the priors and routed to the estimator's
+        ``fit`` when it requests it; other ``fit`` parameters are routed likewise.
+        See scikit-learn's metadata routing user guide.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        estimator_tags = get_tags(self.estimator)
+        for name in ("sparse", "allow_nan", "categorical", "string", "pairwise"):
+            setattr(tags.input_tags, name, getattr(estimator_tags.input_tags, name))
+        return tags

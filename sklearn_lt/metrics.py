@@ -1,0 +1,305 @@
+r"""Balanced error, its scorer, per-class errors and the many/medium/few breakdown.
+
+The balanced error of a classifier :math:`h` over :math:`C` classes is the mean of the
+per-class error rates (Menon et al., 2021, eq. 1):
+
+.. math::
+
+    \mathrm{BER}(h) = \frac{1}{C} \sum_{i=1}^{C} \mathbb{P}(y \neq h(x) \mid y = i),
+
+which equals ``1 - sklearn.metrics.balanced_accuracy_score``. Every function here works
+from per-class counts (``np.bincount``), so it costs ``O(n_samples + n_classes)`` time
+and memory and never builds a ``C x C`` confusion matrix.
+"""
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+from sklearn.metrics import make_scorer
+from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils.multiclass import type_of_target, unique_labels
+
+from ._compat import _check_sample_weight
+from .priors import _label_indices, _preview
+
+__all__ = [
+    "balanced_error",
+    "balanced_error_scorer",
+    "frequency_bands",
+    "many_medium_few_error",
+    "per_class_error",
+]
+
+
+def _check_labels(y_true, y_pred, sample_weight):
+    """Validate a pair of label vectors; return them as 1d arrays with float weights."""
+    y_true = column_or_1d(y_true)
+    y_pred = column_or_1d(y_pred)
+    check_consistent_length(y_true, y_pred, sample_weight)
+    if y_true.size == 0:
+        raise ValueError("y_true is empty; an error rate needs at least one example.")
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        kind = type_of_target(y, input_name=name)
+        if kind not in ("binary", "multiclass"):
+            raise ValueError(
+                f"{name} must hold class labels (binary or multiclass), but its values "
+                f"look {kind!r}: {_preview(np.unique(y))}."
+            )
+    sample_weight = _check_sample_weight(
+        sample_weight, y_true, dtype=np.float64, ensure_non_negative=True
+    )
+    return y_true, y_pred, sample_weight
+
+
+def per_class_error(y_true, y_pred, *, labels=None, sample_weight=None):
+    r"""Error rate of each class: :math:`\mathbb{P}(h(x) \neq y \mid y = i)`.
+
+    This is one minus the recall of each class.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+
+    labels : array-like of shape (n_labels,), default=None
+        The classes to report, in this order. Defaults to the sorted union of the
+        labels in ``y_true`` and ``y_pred``. Every label of ``y_true`` must be in it.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each example.
+
+    Returns
+    -------
+    errors : ndarray of shape (n_labels,)
+        Error rate of each class in ``labels``; NaN for a class with no example
+        (or zero total weight) in ``y_true``, whose error is undefined.
+
+    Examples
+    --------
+    >>> from sklearn_lt.metrics import per_class_error
+    >>> per_class_error([0, 0, 1, 1, 1], [0, 1, 1, 1, 1])
+    array([0.5, 0. ])
+    """
+    y_true, y_pred, sample_weight = _check_labels(y_true, y_pred, sample_weight)
+    labels = unique_labels(y_true, y_pred) if labels is None else column_or_1d(labels)
+    true_idx = _label_indices(y_true, labels)
+    support = np.bincount(true_idx, weights=sample_weight, minlength=labels.size)
+    correct = y_true == y_pred
+    hits = np.bincount(
+        true_idx[correct], weights=sample_weight[correct], minlength=labels.size
+    )
+    errors = np.full(labels.size, np.nan)
+    seen = support > 0
+    errors[seen] = 1.0 - hits[seen] / support[seen]
+    return errors
+
+
+def balanced_error(y_true, y_pred, *, sample_weight=None):
+    r"""Balanced error: the mean over classes of the per-class error rate.
+
+    .. math::
+
+        \mathrm{BER}(h) = \frac{1}{C} \sum_{i=1}^{C} \mathbb{P}(y \neq h(x) \mid y = i)
+
+    It treats every class as equally important however rare it is, and equals
+    ``1 - balanced_accuracy_score(y_true, y_pred)``. Lower is better.
+
+    As in :func:`sklearn.metrics.balanced_accuracy_score`, the mean runs over the
+    classes present in ``y_true``; a class that only appears in ``y_pred`` is left
+    out, with a warning.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each example.
+
+    Returns
+    -------
+    error : float
+        Balanced error, between 0 and 1.
+
+    See Also
+    --------
+    per_class_error : The error of each class.
+    many_medium_few_error : The error of frequent, medium and rare classes.
+
+    Examples
+    --------
+    >>> from sklearn_lt.metrics import balanced_error
+    >>> y_true = [0, 0, 0, 0, 1]
+    >>> balanced_error(y_true, [0, 0, 0, 0, 0])  # always predict the head class
+    0.5
+    """
+    errors = per_class_error(y_true, y_pred, sample_weight=sample_weight)
+    seen = ~np.isnan(errors)
+    if not np.all(seen):
+        warnings.warn(
+            "y_pred contains classes not in y_true", UserWarning, stacklevel=2
+        )
+    return float(np.mean(errors[seen]))
+
+
+balanced_error_scorer = make_scorer(balanced_error, greater_is_better=False)
+balanced_error_scorer.__doc__ = """Negated balanced error, for ``scoring=``.
+
+Like scikit-learn's ``neg_log_loss``, it returns the *negated* error so that greater
+is better: ``GridSearchCV(..., scoring=balanced_error_scorer)`` picks the parameters
+with the lowest balanced error, and its ``best_score_`` is minus that error.
+"""
+
+
+def _check_class_counts(class_counts, labels):
+    """Align training class counts with ``labels`` (array or mapping)."""
+    if isinstance(class_counts, Mapping):
+        missing = [label for label in labels if label not in class_counts]
+        if missing:
+            raise ValueError(
+                f"class_counts has no entry for classes {_preview(missing)}; give the "
+                "training count of every class that y_true or y_pred holds."
+            )
+        counts = [class_counts[label] for label in labels]
+    else:
+        counts = class_counts
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 1 or counts.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"class_counts has shape {counts.shape} but there are {labels.shape[0]} "
+            f"classes {_preview(labels)}; pass one count per class in that order "
+            "(or `labels`), or a dict {label: count}."
+        )
+    if not np.all(np.isfinite(counts)) or np.any(counts < 0):
+        raise ValueError(
+            f"class_counts must be finite and >= 0, got {_preview(counts)}."
+        )
+    return counts
+
+
+def frequency_bands(class_counts, *, thresholds=(20, 100)):
+    """Assign each class to the Many, Medium or Few band by its training count.
+
+    With the default ``thresholds=(20, 100)`` of Menon et al. (2021), following
+    Liu et al. (2019): "many" is more than 100 training examples, "medium" 20 to 100
+    (both ends included) and "few" fewer than 20.
+
+    Parameters
+    ----------
+    class_counts : array-like of shape (n_classes,)
+        Number of training examples of each class.
+
+    thresholds : tuple of (low, high), default=(20, 100)
+        Classes with fewer than ``low`` examples are "few", with more than ``high``
+        are "many", the rest "medium".
+
+    Returns
+    -------
+    bands : ndarray of str, shape (n_classes,)
+        ``"many"``, ``"medium"`` or ``"few"`` for each class.
+
+    Examples
+    --------
+    >>> from sklearn_lt.metrics import frequency_bands
+    >>> frequency_bands([500, 100, 20, 19])
+    array(['many', 'medium', 'medium', 'few'], dtype='<U6')
+    """
+    low, high = _check_thresholds(thresholds)
+    counts = np.asarray(class_counts, dtype=np.float64)
+    return np.where(counts > high, "many", np.where(counts < low, "few", "medium"))
+
+
+def _check_thresholds(thresholds):
+    try:
+        low, high = (float(t) for t in thresholds)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"thresholds must be two numbers (low, high), got {thresholds!r}."
+        ) from exc
+    if not (np.isfinite(low) and np.isfinite(high) and 0 <= low <= high):
+        raise ValueError(
+            f"thresholds must satisfy 0 <= low <= high, got {thresholds!r}."
+        )
+    return low, high
+
+
+def many_medium_few_error(
+    y_true,
+    y_pred,
+    class_counts,
+    *,
+    labels=None,
+    thresholds=(20, 100),
+    sample_weight=None,
+):
+    """Balanced error within the Many, Medium and Few classes.
+
+    Classes are put in bands by their number of *training* examples (see
+    :func:`frequency_bands`); each band's error is the mean per-class error of its
+    classes that have examples in ``y_true``. This is the break-down of Menon et al.
+    (2021): logit adjustment trades a little error on the many-shot "head" classes
+    for a large gain on the few-shot "tail".
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True (test) labels.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+
+    class_counts : array-like of shape (n_labels,) or dict
+        Training examples per class: a dict ``{label: count}`` or an array aligned
+        with ``labels``.
+
+    labels : array-like of shape (n_labels,), default=None
+        The classes ``class_counts`` is aligned with, when it is an array. Defaults
+        to the sorted union of the labels of ``y_true`` and ``y_pred``.
+
+    thresholds : tuple of (low, high), default=(20, 100)
+        Band limits, as in :func:`frequency_bands`.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each example.
+
+    Returns
+    -------
+    errors : dict
+        ``{"many": float, "medium": float, "few": float}``; NaN for a band with no
+        class in ``y_true``.
+
+    Examples
+    --------
+    >>> from sklearn_lt.metrics import many_medium_few_error
+    >>> y_true = [0, 0, 1, 1, 2, 2]
+    >>> y_pred = [0, 0, 1, 0, 0, 0]
+    >>> many_medium_few_error(y_true, y_pred, {0: 500, 1: 50, 2: 5})
+    {'many': 0.0, 'medium': 0.5, 'few': 1.0}
+    """
+    low_high = _check_thresholds(thresholds)
+    if labels is None:
+        labels = unique_labels(y_true, y_pred)
+    else:
+        labels = column_or_1d(labels)
+        # A label outside `labels` would have no training count to band it by.
+        extra = np.setdiff1d(unique_labels(y_true, y_pred), labels)
+        if extra.size:
+            raise ValueError(
+                f"y_true or y_pred hold labels {_preview(extra)} that are not in "
+                f"labels {_preview(labels)}."
+            )
+    counts = _check_class_counts(class_counts, labels)
+    errors = per_class_error(y_true, y_pred, labels=labels, sample_weight=sample_weight)
+    bands = frequency_bands(counts, thresholds=low_high)
+    result = {}
+    for band in ("many", "medium", "few"):
+        in_band = (bands == band) & ~np.isnan(errors)
+        result[band] = float(np.mean(errors[in_band])) if in_band.any() else np.nan
+    return result

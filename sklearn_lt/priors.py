@@ -1,0 +1,215 @@
+"""Estimating, validating and aligning class priors.
+
+Every estimator in sklearn-lt keeps its priors as a float64 array aligned with its
+``classes_``: ``priors_[k]`` is the prior of ``classes_[k]``. The functions here are the
+only way priors enter the package, so every entry point gets the same checks.
+"""
+
+from collections.abc import Mapping
+from numbers import Real
+
+import numpy as np
+from sklearn.utils import check_consistent_length, column_or_1d
+
+from ._compat import _check_sample_weight
+
+__all__ = ["check_priors", "estimate_priors"]
+
+
+def _preview(values, limit=10):
+    """Short text of an array for error messages (long class lists are elided)."""
+    values = list(np.asarray(values, dtype=object).ravel())
+    text = ", ".join(
+        repr(v.item() if hasattr(v, "item") else v) for v in values[:limit]
+    )
+    if len(values) > limit:
+        text += f", ... ({len(values)} in all)"
+    return f"[{text}]"
+
+
+def _label_indices(y, classes):
+    """Position of each label of ``y`` in ``classes``.
+
+    Raises a ``ValueError`` naming the labels of ``y`` that are not in ``classes``.
+    ``classes`` need not be sorted.
+    """
+    y = np.asarray(y)
+    classes = np.asarray(classes)
+    if y.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    order = np.argsort(classes, kind="stable")
+    pos = np.searchsorted(classes, y, sorter=order)
+    pos = np.minimum(pos, classes.size - 1)
+    indices = order[pos]
+    unknown = classes[indices] != y
+    if np.any(unknown):
+        raise ValueError(
+            f"y contains labels {_preview(np.unique(y[unknown]))} that are not among "
+            f"the classes {_preview(classes)}; pass labels from those classes, or "
+            "include the missing labels in `classes`."
+        )
+    return indices
+
+
+def estimate_priors(y, *, classes=None, sample_weight=None, smoothing=0.0):
+    r"""Estimate class priors from training labels.
+
+    The prior of class :math:`k` is its (weighted) share of the training labels,
+    optionally with additive smoothing:
+
+    .. math::
+
+        \pi_k = \frac{n_k + \alpha}{\sum_j n_j + \alpha C},
+
+    where :math:`n_k` is the number (or total ``sample_weight``) of training examples
+    of class :math:`k`, :math:`C` the number of classes and :math:`\alpha` the
+    ``smoothing``. With ``smoothing > 0`` no class gets a prior of 0, which the logit
+    adjustment (it takes :math:`\log \pi_k`) cannot use.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Training labels (numbers or strings).
+
+    classes : array-like of shape (n_classes,), default=None
+        The classes to return priors for, in this order. Defaults to the sorted unique
+        labels of ``y``, which is scikit-learn's ``classes_``. Pass it to give a prior
+        (0, or the smoothing share) to a class that ``y`` lacks.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each example. ``None`` weighs every example 1.
+
+    smoothing : float, default=0.0
+        Pseudo-count :math:`\alpha \geq 0` added to every class.
+
+    Returns
+    -------
+    priors : ndarray of shape (n_classes,)
+        Class priors in float64, summing to 1, aligned with ``classes``.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is empty, holds a label that is not in ``classes``, if
+        ``smoothing`` is negative or not finite, or if the total weight is 0.
+
+    Examples
+    --------
+    >>> from sklearn_lt.priors import estimate_priors
+    >>> estimate_priors(["cat", "dog", "dog", "dog"])
+    array([0.25, 0.75])
+    >>> estimate_priors([0, 0, 1], classes=[0, 1, 2], smoothing=1.0)
+    array([0.5       , 0.33333333, 0.16666667])
+    """
+    if not isinstance(smoothing, Real) or not np.isfinite(smoothing) or smoothing < 0:
+        raise ValueError(
+            f"smoothing must be a finite number >= 0, got {smoothing!r}; use 0 for "
+            "plain frequencies or a pseudo-count such as 1.0."
+        )
+    y = column_or_1d(y, warn=True)
+    if y.size == 0:
+        raise ValueError(
+            "y is empty (0 labels); class priors need at least one training label."
+        )
+    classes = np.unique(y) if classes is None else column_or_1d(classes)
+    if classes.size == 0:
+        raise ValueError("classes is empty; pass at least one class.")
+    if np.unique(classes).size != classes.size:
+        raise ValueError(f"classes has repeated entries: {_preview(classes)}.")
+    if sample_weight is not None:
+        check_consistent_length(y, sample_weight)
+    sample_weight = _check_sample_weight(
+        sample_weight, y, dtype=np.float64, ensure_non_negative=True
+    )
+    indices = _label_indices(y, classes)
+    counts = np.bincount(indices, weights=sample_weight, minlength=classes.size)
+    counts = counts + smoothing
+    total = counts.sum()
+    if not total > 0:
+        raise ValueError(
+            "the total sample_weight is 0, so no class has any weight; priors are "
+            "undefined. Give some examples a positive weight."
+        )
+    return counts / total
+
+
+def check_priors(priors, classes, *, name="priors"):
+    """Validate user-given class priors and align them with ``classes``.
+
+    Priors that do not sum to 1 are divided by their sum, so counts or percentages
+    are accepted as they are.
+
+    Parameters
+    ----------
+    priors : array-like of shape (n_classes,) or dict
+        Either one prior per class, in the order of ``classes``, or a mapping
+        ``{label: prior}`` with exactly one entry for every class.
+
+    classes : array-like of shape (n_classes,)
+        The classes the priors are for, usually an estimator's ``classes_``.
+
+    name : str, default="priors"
+        Name used for ``priors`` in error messages.
+
+    Returns
+    -------
+    priors : ndarray of shape (n_classes,)
+        Positive float64 priors summing to 1, aligned with ``classes``.
+
+    Raises
+    ------
+    ValueError
+        If a prior is negative, zero, NaN or infinite, if the array has the wrong
+        length, or if the mapping misses a class or names an unknown label.
+
+    Examples
+    --------
+    >>> from sklearn_lt.priors import check_priors
+    >>> check_priors({"dog": 3, "cat": 1}, classes=["cat", "dog"])
+    array([0.25, 0.75])
+    """
+    classes = column_or_1d(classes)
+    if isinstance(priors, Mapping):
+        unknown = [label for label in priors if not np.any(classes == label)]
+        if unknown:
+            raise ValueError(
+                f"{name} names labels {_preview(unknown)} that are not among the "
+                f"classes {_preview(classes)}; use exactly the class labels as keys."
+            )
+        missing = [label for label in classes if label not in priors]
+        if missing:
+            raise ValueError(
+                f"{name} has no entry for classes {_preview(missing)}; a dict of "
+                f"priors needs one entry per class of {_preview(classes)}."
+            )
+        values = [priors[label] for label in classes]
+    else:
+        values = priors
+    try:
+        values = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must be numbers, one per class, or a dict {{label: prior}}; "
+            f"got {priors!r}."
+        ) from exc
+    if values.ndim != 1 or values.shape[0] != classes.shape[0]:
+        raise ValueError(
+            f"{name} has shape {values.shape} but there are {classes.shape[0]} classes "
+            f"(classes_={_preview(classes)}); pass one prior per class, in the order "
+            "of classes_, or a dict {label: prior}."
+        )
+    bad = ~np.isfinite(values)
+    if np.any(bad):
+        raise ValueError(
+            f"{name} must be finite, got {_preview(values[bad])} for classes "
+            f"{_preview(classes[bad])}."
+        )
+    bad = values <= 0
+    if np.any(bad):
+        raise ValueError(
+            f"{name} must be > 0 (the adjustment takes log(prior)), got "
+            f"{_preview(values[bad])} for classes {_preview(classes[bad])}; for "
+            "priors estimated from counts, use "
+            "estimate_priors(y, classes=..., smoothing=1.0)."
+        )
+    return values / values.sum()

@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from sklearn_lt.priors import check_priors, estimate_priors
+
+
+def test_estimate_priors_are_label_frequencies_aligned_with_sorted_classes():
+    y = np.array([2, 0, 2, 2, 1, 2, 0, 2])
+    expected = np.bincount(y) / y.size
+    assert_allclose(estimate_priors(y), expected)
+
+
+def test_estimate_priors_string_labels_follow_sorted_order():
+    y = ["dog", "cat", "dog", "emu", "dog", "cat"]
+    assert_allclose(estimate_priors(y), [2 / 6, 3 / 6, 1 / 6])
+
+
+def test_estimate_priors_weighted_by_sample_weight():
+    y = np.array([0, 0, 1, 1, 1])
+    w = np.array([1.0, 3.0, 0.5, 0.5, 1.0])
+    assert_allclose(estimate_priors(y, sample_weight=w), [4 / 6, 2 / 6])
+
+
+def test_integer_sample_weight_equals_repeated_labels():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, size=50)
+    w = rng.integers(1, 4, size=50)
+    assert_allclose(
+        estimate_priors(y, sample_weight=w), estimate_priors(np.repeat(y, w))
+    )
+
+
+def test_smoothing_gives_missing_class_a_positive_prior():
+    priors = estimate_priors([0, 0, 0, 1], classes=[0, 1, 2], smoothing=1.0)
+    assert_allclose(priors, [4 / 7, 2 / 7, 1 / 7])
+    assert np.all(priors > 0)
+
+
+def test_classes_order_is_respected_and_unsmoothed_missing_class_gets_zero():
+    assert_allclose(
+        estimate_priors(["a", "b", "b"], classes=["b", "c", "a"]),
+        [
+            2 / 3,
+            0.0,
+            1 / 3,
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"y": []}, "y is empty"),
+        ({"y": [0, 1, 3], "classes": [0, 1, 2]}, r"labels \[3\] that are not among"),
+        ({"y": [0, 1], "smoothing": -1.0}, "smoothing must be a finite number >= 0"),
+        ({"y": [0, 1], "smoothing": np.nan}, "smoothing must be a finite number"),
+        ({"y": [0, 1], "classes": [0, 1, 1]}, "classes has repeated entries"),
+        ({"y": [0, 1], "sample_weight": [1.0, -1.0]}, "Negative values"),
+        ({"y": [0, 1], "sample_weight": [1.0]}, "inconsistent numbers of samples"),
+    ],
+)
+def test_estimate_priors_rejects_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        estimate_priors(**kwargs)
+
+
+def test_check_priors_normalises_counts():
+    assert_allclose(check_priors([1, 3], classes=[0, 1]), [0.25, 0.75])
+
+
+def test_check_priors_dict_is_aligned_with_classes():
+    priors = check_priors({"b": 0.2, "a": 0.3, "c": 0.5}, classes=["a", "b", "c"])
+    assert_allclose(priors, [0.3, 0.2, 0.5])
+
+
+def test_check_priors_dict_with_numpy_integer_classes():
+    classes = np.array([3, 7])
+    assert_allclose(check_priors({7: 1.0, 3: 3.0}, classes), [0.75, 0.25])
+
+
+@pytest.mark.parametrize(
+    "priors, match",
+    [
+        ([0.5, -0.1, 0.6], r"must be > 0 .* got \[-0.1\] for classes \['b'\]"),
+        ([0.5, 0.0, 0.5], r"must be > 0 .*smoothing"),
+        ([0.5, np.nan, 0.5], r"must be finite, got \[nan\]"),
+        ([0.5, np.inf, 0.5], r"must be finite, got \[inf\]"),
+        ([0.5, 0.5], r"has shape \(2,\) but there are 3 classes"),
+        ([[0.2, 0.3, 0.5]], r"has shape \(1, 3\)"),
+        ({"a": 1, "b": 1, "c": 1, "d": 1}, r"names labels \['d'\] that are not"),
+        ({"a": 1, "b": 1}, r"no entry for classes \['c'\]"),
+        (["x", "y", "z"], "must be numbers"),
+    ],
+)
+def test_check_priors_rejects_bad_priors_naming_the_problem(priors, match):
+    with pytest.raises(ValueError, match=match):
+        check_priors(priors, classes=["a", "b", "c"])
+
+
+def test_check_priors_error_names_custom_argument():
+    with pytest.raises(ValueError, match="target_priors has shape"):
+        check_priors([1.0], classes=[0, 1], name="target_priors")
