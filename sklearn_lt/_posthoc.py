@@ -163,9 +163,10 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         in the order of ``classes_``, or a dict ``{label: prior}``; they are
         normalised to sum to 1.
 
-    response_method : {"auto", "predict_log_proba", "predict_proba", \
-            "decision_function"}, default="auto"
-        Which output of the estimator gives the scores :math:`f_y(x)`. ``"auto"``
+    response_method : str, default="auto"
+        Which output of the estimator gives the scores :math:`f_y(x)`: one of
+        ``"auto"``, ``"predict_log_proba"``, ``"predict_proba"`` or
+        ``"decision_function"``. ``"auto"``
         uses ``predict_log_proba``, else the log of ``predict_proba`` (probabilities
         clipped to the smallest positive float, so zeros stay finite).
         ``"decision_function"`` treats the decision function as logits; for a
@@ -185,7 +186,7 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
     n_features_in_ : int
         Number of features seen by the estimator during ``fit``, where it has it.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names seen by the estimator during ``fit``, where it has them.
 
     See Also

@@ -1,0 +1,98 @@
+"""Sphinx configuration for the sklearn-lt documentation.
+
+Build with (from the repository root)::
+
+    sphinx-build -W -b html docs docs/_build/html
+
+Everything here works offline: no intersphinx, no remote images, no theme package.
+"""
+
+import os
+import re
+import sys
+
+# Normally the package is installed (``pip install -e ".[docs]"``); putting the
+# repository root first also lets the docs build from a plain checkout.
+sys.path.insert(0, os.path.abspath(".."))
+
+import sklearn_lt  # noqa: E402
+
+# -- Project information ------------------------------------------------------
+
+project = "sklearn-lt"
+author = "The sklearn-lt developers"
+copyright = "The sklearn-lt developers"
+release = sklearn_lt.__version__
+version = ".".join(release.split(".")[:2])
+
+# -- General configuration ----------------------------------------------------
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+root_doc = "index"
+source_suffix = {".rst": "restructuredtext"}
+language = "en"
+
+# Leave `code` in backticks as literal text, not as a cross-reference.
+default_role = "literal"
+
+# -- autodoc / autosummary ----------------------------------------------------
+
+autosummary_generate = True
+autosummary_imported_members = False
+autodoc_default_options = {"member-order": "alphabetical"}
+# Signatures show the parameters as written; type information lives in the
+# numpydoc "Parameters" sections.
+autodoc_typehints = "none"
+add_module_names = False
+
+# -- numpydoc -----------------------------------------------------------------
+
+# The class template (``_templates/autosummary/class.rst``) lists the methods
+# itself; numpydoc listing them too would document every method twice.
+numpydoc_show_class_members = False
+numpydoc_show_inherited_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_attributes_as_param_list = True
+
+# -- HTML output --------------------------------------------------------------
+
+html_theme = "alabaster"
+html_title = f"sklearn-lt {release}"
+html_static_path = []
+html_theme_options = {
+    "description": "Long-tail learning via logit adjustment, for scikit-learn.",
+    "fixed_sidebar": True,
+}
+
+
+# -- Inherited scikit-learn docstrings -------------------------------------------
+#
+# Methods inherited from scikit-learn (``score``, ``set_fit_request``, ...) link to
+# labels and glossary terms of scikit-learn's own documentation, which an offline
+# build (no intersphinx) cannot resolve: keep their text, drop the link. The hook
+# runs before numpydoc (priority 400 < 500) and never touches sklearn-lt's own
+# docstrings, which must build cleanly as they are.
+
+_ROLE_REF = re.compile(r":(?:ref|term):`([^`]*?)\s*(?:<([^`>]*)>)?`")
+
+
+def _plain_role(match):
+    return match.group(1) or match.group(2) or ""
+
+
+def _unlink_inherited_docstring(app, what, name, obj, options, lines):
+    module = getattr(obj, "__module__", None) or ""
+    if not module.startswith("sklearn_lt"):
+        lines[:] = [_ROLE_REF.sub(_plain_role, line) for line in lines]
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _unlink_inherited_docstring, priority=400)
