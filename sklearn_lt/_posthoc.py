@@ -52,8 +52,9 @@ _LOG_TINY = np.log(_TINY)
 _AUTO_RESPONSE = ("predict_log_proba", "predict_proba")
 
 
-def _log_priors(priors, dtype):
-    return np.log(priors).astype(dtype, copy=False)
+def _log_clipped(proba):
+    """Log of probabilities, with exact zeros clipped to the smallest float64."""
+    return np.log(np.maximum(np.asarray(proba, dtype=np.float64), _TINY))
 
 
 def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
@@ -119,14 +120,14 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
                 f"from {np.nanmin(scores)} to {np.nanmax(scores)} (NaN: "
                 f'{np.isnan(scores).any()}); for logits use kind="logits".'
             )
-        scores = np.log(np.maximum(scores, _TINY))
+        scores = _log_clipped(scores)
     elif not np.all(np.isfinite(scores)):
         raise ValueError(
             "scores hold NaN or infinite values; logits must be finite. For log "
             "probabilities with log(0) = -inf, pass the probabilities with "
             'kind="proba".'
         )
-    return scores - tau * _log_priors(priors, scores.dtype)
+    return scores - (tau * np.log(priors)).astype(scores.dtype, copy=False)
 
 
 class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -382,8 +383,7 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
                 scores = np.asarray(method(X), dtype=np.float64)
             return np.maximum(scores, _LOG_TINY)
         if self._response_method == "predict_proba":
-            proba = np.asarray(method(X), dtype=np.float64)
-            return np.log(np.maximum(proba, _TINY))
+            return _log_clipped(method(X))
         scores = np.asarray(method(X), dtype=np.float64)
         if scores.ndim == 1:
             scores = np.column_stack([np.zeros_like(scores), scores])
