@@ -18,6 +18,7 @@ from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import (
+    Bunch,
     assert_all_finite,
     check_array,
     column_or_1d,
@@ -29,8 +30,13 @@ from sklearn.utils.metadata_routing import (
     MethodMapping,
     process_routing,
 )
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+from sklearn.utils.validation import (
+    check_is_fitted,
+    check_memory,
+    has_fit_parameter,
+)
 
 from ._compat import (
     HasMethods,
@@ -40,7 +46,7 @@ from ._compat import (
     _fit_context,
     _routing_enabled,
 )
-from .priors import _preview, check_priors, estimate_priors
+from .priors import _label_indices, _preview, check_priors, estimate_priors
 
 __all__ = ["LogitAdjustedClassifier", "logit_adjust"]
 
@@ -130,103 +136,93 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
     return scores - (tau * np.log(priors)).astype(scores.dtype, copy=False)
 
 
-class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
-    r"""Post-hoc logit adjustment of any probabilistic classifier.
+def _check_targets(y):
+    """Validate class labels for fitting; return them as a 1d array."""
+    assert_all_finite(y, input_name="y")
+    target_type = type_of_target(y, input_name="y", raise_unknown=True)
+    if target_type not in ("binary", "multiclass"):
+        raise ValueError(
+            "logit adjustment needs binary or multiclass class labels, but y is "
+            f"{target_type!r}. Multilabel and multioutput targets and continuous "
+            "values are not supported."
+        )
+    return column_or_1d(y, warn=True)
 
-    Fits (a clone of) ``estimator`` as usual, estimates the class priors
-    :math:`\pi` from the training labels, and predicts
 
-    .. math::
+def _resolve_response_method(estimator, response_method):
+    """Name the estimator's method that gives the scores, or explain the fix."""
+    wanted = _AUTO_RESPONSE if response_method == "auto" else (response_method,)
+    for name in wanted:
+        if hasattr(estimator, name):
+            return name
+    name = type(estimator).__name__
+    if response_method == "auto":
+        raise ValueError(
+            f"{name} has neither predict_log_proba nor predict_proba, so it gives "
+            "no probabilities to adjust. Wrap it in "
+            "sklearn.calibration.CalibratedClassifierCV to get calibrated "
+            "probabilities, or, if its decision_function gives logits, pass "
+            'response_method="decision_function".'
+        )
+    raise ValueError(
+        f"{name} has no {response_method} method, which "
+        f"response_method={response_method!r} asks for. Use "
+        'response_method="auto" or a method the estimator has.'
+    )
 
-        \hat y(x) = \operatorname{argmax}_y \; f_y(x) - \tau \log \pi_y,
 
-    where :math:`f_y(x)` are the estimator's log-probabilities (or logits). With
-    calibrated probabilities and ``tau=1`` this is the Bayes-optimal rule for the
-    balanced error (Menon et al., 2021, "Long-tail learning via logit adjustment").
-    It needs no retraining: ``tau`` can be changed after ``fit``.
+def _estimator_scores(estimator, method_name, X):
+    """The estimator's scores f_y(x) in log space, shape (n_samples, n_classes)."""
+    method = getattr(estimator, method_name)
+    if method_name == "predict_log_proba":
+        # Many estimators take np.log of probabilities that can be exactly 0.
+        with np.errstate(divide="ignore"):
+            scores = np.asarray(method(X), dtype=np.float64)
+        return np.maximum(scores, _LOG_TINY)
+    if method_name == "predict_proba":
+        return _log_clipped(method(X))
+    scores = np.asarray(method(X), dtype=np.float64)
+    if scores.ndim == 1:
+        scores = np.column_stack([np.zeros_like(scores), scores])
+    return scores
 
-    Parameters
-    ----------
-    estimator : estimator instance
-        A classifier with ``predict_log_proba`` or ``predict_proba`` (or
-        ``decision_function``, see ``response_method``). It is cloned and fitted in
-        ``fit``; wrap an already fitted one in :class:`sklearn.frozen.FrozenEstimator`
-        to use it without refitting.
 
-    tau : float, default=1.0
-        Scale of the adjustment, ``tau >= 0``. ``tau=0`` reproduces the estimator's
-        predictions; ``tau=1`` targets the balanced error; larger values favour rare
-        classes more.
+def _resolve_priors(priors, y, classes, sample_weight):
+    """Priors aligned with ``classes``: from ``y`` for "train", else the user's."""
+    if not (isinstance(priors, str) and priors == "train"):
+        return check_priors(priors, classes)
+    estimated = estimate_priors(y, classes=classes, sample_weight=sample_weight)
+    empty = estimated == 0
+    if np.any(empty):
+        raise ValueError(
+            f"class {_preview(classes[empty])} has no training example (or zero "
+            "total sample_weight) in y, so its prior is 0 and log(prior) is "
+            "infinite. Fit on labels that hold every class, or pass priors "
+            "explicitly, e.g. priors=estimate_priors(y, classes=..., "
+            "smoothing=1.0)."
+        )
+    return estimated
 
-    priors : "train", array-like of shape (n_classes,) or dict, default="train"
-        Class priors :math:`\pi`. ``"train"`` estimates them from the labels (and
-        ``sample_weight``) passed to ``fit``. Otherwise one positive prior per class
-        in the order of ``classes_``, or a dict ``{label: prior}``; they are
-        normalised to sum to 1.
 
-    response_method : str, default="auto"
-        Which output of the estimator gives the scores :math:`f_y(x)`: one of
-        ``"auto"``, ``"predict_log_proba"``, ``"predict_proba"`` or
-        ``"decision_function"``. ``"auto"``
-        uses ``predict_log_proba``, else the log of ``predict_proba`` (probabilities
-        clipped to the smallest positive float, so zeros stay finite).
-        ``"decision_function"`` treats the decision function as logits; for a
-        binary estimator its single column ``d`` becomes the logits ``[0, d]``.
+def _fit_estimator(estimator, X, y, **fit_params):
+    """Fit and return ``estimator``; a module-level function so joblib can cache it."""
+    return estimator.fit(X, y, **fit_params)
 
-    Attributes
-    ----------
-    estimator_ : estimator instance
-        The fitted estimator (the ``FrozenEstimator`` itself when one was given).
 
-    classes_ : ndarray of shape (n_classes,)
-        Class labels, as in ``estimator_.classes_``.
+def _can_predict(self):
+    """For ``available_if``: the CV tuner without refit has no model to predict with."""
+    return self._check_can_predict()
 
-    priors_ : ndarray of shape (n_classes,)
-        Class priors, aligned with ``classes_``, summing to 1.
 
-    n_features_in_ : int
-        Number of features seen by the estimator during ``fit``, where it has it.
+class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Shared machinery: priors, scores, adjusted predictions, routing, tags.
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Feature names seen by the estimator during ``fit``, where it has them.
-
-    See Also
-    --------
-    logit_adjust : The same adjustment on arrays of scores.
-    sklearn_lt.metrics.balanced_error : The error this estimator targets.
-
-    Notes
-    -----
-    ``predict_proba`` returns the renormalised adjusted distribution
-
-    .. math::
-
-        \tilde p(y \mid x) \propto p(y \mid x) / \pi_y^{\tau},
-
-    which with ``tau=1`` estimates the posterior under *balanced* (uniform) class
-    priors, not under the training distribution. The training-distribution
-    posterior is ``estimator_.predict_proba``.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn_lt import LogitAdjustedClassifier
-    >>> from sklearn_lt.metrics import balanced_error
-    >>> X, y = make_classification(
-    ...     n_samples=2000, weights=[0.95], flip_y=0, class_sep=0.5, random_state=0
-    ... )
-    >>> base = LogisticRegression().fit(X, y)
-    >>> adjusted = LogitAdjustedClassifier(LogisticRegression()).fit(X, y)
-    >>> adjusted.priors_
-    array([0.95, 0.05])
-    >>> balanced_error(y, base.predict(X)) > balanced_error(y, adjusted.predict(X))
-    True
+    Subclasses set ``estimator_`` (through :meth:`_set_fitted`) and say which
+    ``tau`` the predictions use (:meth:`_adjustment_tau`).
     """
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"])],
-        "tau": [Interval(Real, 0, None, closed="left")],
         "priors": [StrOptions({"train"}), "array-like", Mapping],
         "response_method": [
             StrOptions(
@@ -235,60 +231,22 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         ],
     }
 
-    def __init__(self, estimator, *, tau=1.0, priors="train", response_method="auto"):
-        self.estimator = estimator
-        self.tau = tau
-        self.priors = priors
-        self.response_method = response_method
+    def _adjustment_tau(self):
+        raise NotImplementedError
 
-    def _resolve_response_method(self, estimator):
-        """Name the estimator's method that gives the scores, or explain the fix."""
-        wanted = (
-            _AUTO_RESPONSE
-            if self.response_method == "auto"
-            else (self.response_method,)
-        )
-        for name in wanted:
-            if hasattr(estimator, name):
-                return name
-        name = type(estimator).__name__
-        if self.response_method == "auto":
-            raise ValueError(
-                f"{name} has neither predict_log_proba nor predict_proba, so it gives "
-                "no probabilities to adjust. Wrap it in "
-                "sklearn.calibration.CalibratedClassifierCV to get calibrated "
-                "probabilities, or, if its decision_function gives logits, pass "
-                'response_method="decision_function".'
-            )
-        raise ValueError(
-            f"{name} has no {self.response_method} method, which "
-            f"response_method={self.response_method!r} asks for. Use "
-            'response_method="auto" or a method the estimator has.'
-        )
-
-    def _resolve_priors(self, y, classes, sample_weight):
-        """Priors aligned with ``classes``, from ``y`` or from the user."""
-        if not (isinstance(self.priors, str) and self.priors == "train"):
-            return check_priors(self.priors, classes)
-        priors = estimate_priors(y, classes=classes, sample_weight=sample_weight)
-        empty = priors == 0
-        if np.any(empty):
-            raise ValueError(
-                f"class {_preview(classes[empty])} has no training example (or zero "
-                "total sample_weight) in y, so its prior is 0 and log(prior) is "
-                "infinite. Fit on labels that hold every class, or pass priors "
-                "explicitly, e.g. priors=estimate_priors(y, classes=..., "
-                "smoothing=1.0)."
-            )
-        return priors
+    def _check_can_predict(self):
+        return True
 
     def _fit_params(self, estimator, prefit, sample_weight, fit_params):
-        """Keyword arguments for ``estimator.fit``, routed or passed through."""
+        """Keyword arguments for ``estimator.fit``, routed or passed through.
+
+        Returns the routed parameters of every child (a ``Bunch`` with at least
+        ``estimator.fit``).
+        """
         if _routing_enabled():
-            routed = process_routing(
+            return process_routing(
                 self, "fit", sample_weight=sample_weight, **fit_params
             )
-            return routed.estimator.fit
         params = dict(fit_params)
         if sample_weight is not None and not prefit:
             if not has_fit_parameter(estimator, "sample_weight"):
@@ -299,99 +257,50 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
                     "enable metadata routing to route it explicitly."
                 )
             params["sample_weight"] = sample_weight
-        return params
+        return Bunch(estimator=Bunch(fit=params), splitter=Bunch(split={}))
 
-    @_fit_context(
-        # the wrapped estimator is validated when it is fitted
-        prefer_skip_nested_validation=False
-    )
-    def fit(self, X, y, sample_weight=None, **fit_params):
-        """Fit the estimator and estimate the class priors.
+    def _set_fitted(self, estimator_, labels, sample_weight, priors, classes):
+        """Store the fitted estimator and what it implies (classes, priors, ...).
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
-            Training data, passed to the estimator as it is.
-
-        y : array-like of shape (n_samples,)
-            Class labels (numbers or strings).
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the examples. They weight the class priors (with
-            ``priors="train"``) and are passed to the estimator's ``fit``; with
-            metadata routing enabled, the estimator must request them.
-
-        **fit_params : dict
-            Other parameters for the estimator's ``fit``. With metadata routing
-            enabled, they are routed by the estimator's requests.
-
-        Returns
-        -------
-        self : LogitAdjustedClassifier
-            The fitted estimator.
+        ``priors`` were resolved for ``classes`` before fitting; they are resolved
+        again if the fitted estimator orders or names its classes differently.
         """
-        if not np.isfinite(self.tau):
-            raise InvalidParameterError(
-                "The 'tau' parameter of LogitAdjustedClassifier must be a finite "
-                f"float >= 0. Got {self.tau!r} instead."
-            )
-        X, y = indexable(X, y)
-        assert_all_finite(y, input_name="y")
-        target_type = type_of_target(y, input_name="y", raise_unknown=True)
-        if target_type not in ("binary", "multiclass"):
-            raise ValueError(
-                "LogitAdjustedClassifier needs binary or multiclass class labels, but "
-                f"y is {target_type!r}. Multilabel and multioutput targets and "
-                "continuous values are not supported."
-            )
-        labels = column_or_1d(y, warn=True)
-
-        # Everything below up to `fit` is cheap: fail on bad input before fitting.
-        prefit = isinstance(self.estimator, FrozenEstimator)
-        estimator = clone(self.estimator)
-        self._resolve_response_method(estimator)
-        classes = estimator.classes_ if prefit else np.unique(labels)
-        priors = self._resolve_priors(labels, classes, sample_weight)
-        params = self._fit_params(estimator, prefit, sample_weight, fit_params)
-
-        self.estimator_ = estimator.fit(X, y, **params)
-        classes_ = getattr(self.estimator_, "classes_", None)
+        classes_ = getattr(estimator_, "classes_", None)
         if classes_ is None:
             raise AttributeError(
-                f"{type(estimator).__name__} has no classes_ after fit; "
-                "LogitAdjustedClassifier needs it to align the priors with the "
-                "columns of the scores."
+                f"{type(estimator_).__name__} has no classes_ after fit; logit "
+                "adjustment needs it to align the priors with the columns of the "
+                "scores."
             )
         if not np.array_equal(classes_, classes):
-            priors = self._resolve_priors(labels, classes_, sample_weight)
+            priors = _resolve_priors(self.priors, labels, classes_, sample_weight)
+        self.estimator_ = estimator_
         self.classes_ = classes_
         self.priors_ = priors
+        self.class_counts_ = self._count_classes(labels, classes_)
         # Availability of some methods is only known once fitted.
-        self._response_method = self._resolve_response_method(self.estimator_)
+        self._response_method = _resolve_response_method(
+            estimator_, self.response_method
+        )
         for attr in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, attr):
-                setattr(self, attr, getattr(self.estimator_, attr))
-        return self
+            if hasattr(estimator_, attr):
+                setattr(self, attr, getattr(estimator_, attr))
+
+    @staticmethod
+    def _count_classes(labels, classes):
+        known = np.isin(labels, classes)
+        return np.bincount(
+            _label_indices(labels[known], classes), minlength=len(classes)
+        )
 
     def _scores(self, X):
-        """The estimator's scores f_y(x) in log space, shape (n_samples, n_classes)."""
         check_is_fitted(self)
-        method = getattr(self.estimator_, self._response_method)
-        if self._response_method == "predict_log_proba":
-            # Many estimators take np.log of probabilities that can be exactly 0.
-            with np.errstate(divide="ignore"):
-                scores = np.asarray(method(X), dtype=np.float64)
-            return np.maximum(scores, _LOG_TINY)
-        if self._response_method == "predict_proba":
-            return _log_clipped(method(X))
-        scores = np.asarray(method(X), dtype=np.float64)
-        if scores.ndim == 1:
-            scores = np.column_stack([np.zeros_like(scores), scores])
-        return scores
+        return _estimator_scores(self.estimator_, self._response_method, X)
 
     def _adjusted_scores(self, X):
-        return self._scores(X) - self.tau * np.log(self.priors_)
+        return self._scores(X) - self._adjustment_tau() * np.log(self.priors_)
 
+    @available_if(_can_predict)
     def decision_function(self, X):
         r"""Adjusted scores :math:`f_y(x) - \tau \log \pi_y`.
 
@@ -412,6 +321,7 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
             return scores[:, 1] - scores[:, 0]
         return scores
 
+    @available_if(_can_predict)
     def predict_log_proba(self, X):
         r"""Log of the adjusted class distribution.
 
@@ -432,6 +342,7 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         """
         return log_softmax(self._adjusted_scores(X), axis=1)
 
+    @available_if(_can_predict)
     def predict_proba(self, X):
         r"""Adjusted class distribution :math:`\propto p(y \mid x) / \pi_y^{\tau}`.
 
@@ -451,6 +362,7 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         """
         return softmax(self._adjusted_scores(X), axis=1)
 
+    @available_if(_can_predict)
     def predict(self, X):
         """Predict the class with the largest adjusted score.
 
@@ -494,3 +406,187 @@ class LogitAdjustedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         for name in ("sparse", "allow_nan", "categorical", "string", "pairwise"):
             setattr(tags.input_tags, name, getattr(estimator_tags.input_tags, name))
         return tags
+
+
+class LogitAdjustedClassifier(_BaseLogitAdjuster):
+    r"""Post-hoc logit adjustment of any probabilistic classifier.
+
+    Fits (a clone of) ``estimator`` as usual, estimates the class priors
+    :math:`\pi` from the training labels, and predicts
+
+    .. math::
+
+        \hat y(x) = \operatorname{argmax}_y \; f_y(x) - \tau \log \pi_y,
+
+    where :math:`f_y(x)` are the estimator's log-probabilities (or logits). With
+    calibrated probabilities and ``tau=1`` this is the Bayes-optimal rule for the
+    balanced error (Menon et al., 2021, "Long-tail learning via logit adjustment").
+    It needs no retraining: ``tau`` can be changed after ``fit``.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A classifier with ``predict_log_proba`` or ``predict_proba`` (or
+        ``decision_function``, see ``response_method``). It is cloned and fitted in
+        ``fit``; wrap an already fitted one in :class:`sklearn.frozen.FrozenEstimator`
+        to use it without refitting.
+
+    tau : float, default=1.0
+        Scale of the adjustment, ``tau >= 0``. ``tau=0`` reproduces the estimator's
+        predictions; ``tau=1`` targets the balanced error; larger values favour rare
+        classes more.
+
+    priors : "train", array-like of shape (n_classes,) or dict, default="train"
+        Class priors :math:`\pi`. ``"train"`` estimates them from the labels (and
+        ``sample_weight``) passed to ``fit``. Otherwise one positive prior per class
+        in the order of ``classes_``, or a dict ``{label: prior}``; they are
+        normalised to sum to 1.
+
+    response_method : str, default="auto"
+        Which output of the estimator gives the scores :math:`f_y(x)`: one of
+        ``"auto"``, ``"predict_log_proba"``, ``"predict_proba"`` or
+        ``"decision_function"``. ``"auto"``
+        uses ``predict_log_proba``, else the log of ``predict_proba`` (probabilities
+        clipped to the smallest positive float, so zeros stay finite).
+        ``"decision_function"`` treats the decision function as logits; for a
+        binary estimator its single column ``d`` becomes the logits ``[0, d]``.
+
+    memory : str, path, joblib.Memory or None, default=None
+        Cache for the fitted estimator, as in :class:`sklearn.pipeline.Pipeline`.
+        With a cache, fitting the same estimator on the same data again (as
+        ``GridSearchCV`` over ``tau`` does, once per candidate) loads the fitted
+        estimator instead of refitting it. The key hashes the estimator's
+        parameters, ``X``, ``y`` and the fit parameters, so results equal those
+        without a cache for any deterministic estimator (fix ``random_state``).
+
+    Attributes
+    ----------
+    estimator_ : estimator instance
+        The fitted estimator (the ``FrozenEstimator`` itself when one was given).
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, as in ``estimator_.classes_``.
+
+    priors_ : ndarray of shape (n_classes,)
+        Class priors, aligned with ``classes_``, summing to 1.
+
+    class_counts_ : ndarray of shape (n_classes,)
+        Number of examples of each class in the ``y`` given to ``fit`` (not
+        weighted), aligned with ``classes_``: the counts that put classes in the
+        Many / Medium / Few bands.
+
+    n_features_in_ : int
+        Number of features seen by the estimator during ``fit``, where it has it.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names seen by the estimator during ``fit``, where it has them.
+
+    See Also
+    --------
+    logit_adjust : The same adjustment on arrays of scores.
+    sklearn_lt.metrics.balanced_error : The error this estimator targets.
+
+    Notes
+    -----
+    ``predict_proba`` returns the renormalised adjusted distribution
+
+    .. math::
+
+        \tilde p(y \mid x) \propto p(y \mid x) / \pi_y^{\tau},
+
+    which with ``tau=1`` estimates the posterior under *balanced* (uniform) class
+    priors, not under the training distribution. The training-distribution
+    posterior is ``estimator_.predict_proba``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_lt import LogitAdjustedClassifier
+    >>> from sklearn_lt.metrics import balanced_error
+    >>> X, y = make_classification(
+    ...     n_samples=2000, weights=[0.95], flip_y=0, class_sep=0.5, random_state=0
+    ... )
+    >>> base = LogisticRegression().fit(X, y)
+    >>> adjusted = LogitAdjustedClassifier(LogisticRegression()).fit(X, y)
+    >>> adjusted.priors_
+    array([0.95, 0.05])
+    >>> balanced_error(y, base.predict(X)) > balanced_error(y, adjusted.predict(X))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseLogitAdjuster._parameter_constraints,
+        "tau": [Interval(Real, 0, None, closed="left")],
+        "memory": [None, str, HasMethods(["cache"])],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        tau=1.0,
+        priors="train",
+        response_method="auto",
+        memory=None,
+    ):
+        self.estimator = estimator
+        self.tau = tau
+        self.priors = priors
+        self.response_method = response_method
+        self.memory = memory
+
+    def _adjustment_tau(self):
+        return self.tau
+
+    @_fit_context(
+        # the wrapped estimator is validated when it is fitted
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Fit the estimator and estimate the class priors.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            Training data, passed to the estimator as it is.
+
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the examples. They weight the class priors (with
+            ``priors="train"``) and are passed to the estimator's ``fit``; with
+            metadata routing enabled, the estimator must request them.
+
+        **fit_params : dict
+            Other parameters for the estimator's ``fit``. With metadata routing
+            enabled, they are routed by the estimator's requests.
+
+        Returns
+        -------
+        self : LogitAdjustedClassifier
+            The fitted estimator.
+        """
+        if not np.isfinite(self.tau):
+            raise InvalidParameterError(
+                "The 'tau' parameter of LogitAdjustedClassifier must be a finite "
+                f"float >= 0. Got {self.tau!r} instead."
+            )
+        X, y = indexable(X, y)
+        labels = _check_targets(y)
+
+        # Everything below up to `fit` is cheap: fail on bad input before fitting.
+        prefit = isinstance(self.estimator, FrozenEstimator)
+        estimator = clone(self.estimator)
+        _resolve_response_method(estimator, self.response_method)
+        classes = estimator.classes_ if prefit else np.unique(labels)
+        priors = _resolve_priors(self.priors, labels, classes, sample_weight)
+        params = self._fit_params(estimator, prefit, sample_weight, fit_params)
+        fit = _fit_estimator
+        if not prefit:
+            fit = check_memory(self.memory).cache(_fit_estimator)
+
+        fitted = fit(estimator, X, y, **params.estimator.fit)
+        self._set_fitted(fitted, labels, sample_weight, priors, classes)
+        return self
