@@ -4,6 +4,8 @@ Public objects
 --------------
 LogitAdjustedClassifier
     Post-hoc logit adjustment of any probabilistic scikit-learn classifier.
+LogitAdjustedClassifierCV
+    The same, with ``tau`` chosen by cross-validation at the cost of one fit per split.
 logit_adjust
     The same adjustment on arrays of logits or probabilities.
 sklearn_lt.metrics
@@ -17,12 +19,14 @@ live in their own modules.
 
 from . import metrics, priors
 from ._posthoc import LogitAdjustedClassifier, logit_adjust
+from ._tuning import LogitAdjustedClassifierCV
 from .metrics import balanced_error, balanced_error_scorer
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "LogitAdjustedClassifier",
+    "LogitAdjustedClassifierCV",
     "__version__",
     "balanced_error",
     "balanced_error_scorer",

@@ -13,13 +13,14 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_method_params, _check_sample_weight
 
 __all__ = [
     "HasMethods",
     "Interval",
     "InvalidParameterError",
     "StrOptions",
+    "_check_method_params",
     "_check_sample_weight",
     "_fit_context",
     "_routing_enabled",

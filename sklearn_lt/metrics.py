@@ -86,13 +86,21 @@ def per_class_error(y_true, y_pred, *, labels=None, sample_weight=None):
     """
     y_true, y_pred, sample_weight = _check_labels(y_true, y_pred, sample_weight)
     labels = unique_labels(y_true, y_pred) if labels is None else column_or_1d(labels)
-    true_idx = _label_indices(y_true, labels)
-    support = np.bincount(true_idx, weights=sample_weight, minlength=labels.size)
-    correct = y_true == y_pred
-    hits = np.bincount(
-        true_idx[correct], weights=sample_weight[correct], minlength=labels.size
+    return _per_class_error_from_codes(
+        _label_indices(y_true, labels), y_true == y_pred, labels.size, sample_weight
     )
-    errors = np.full(labels.size, np.nan)
+
+
+def _per_class_error_from_codes(true_idx, correct, n_classes, sample_weight=None):
+    """Per-class error from integer class codes and a per-example hit mask.
+
+    The fast path of :func:`per_class_error` for callers that already hold
+    validated codes (the CV tuner evaluates many predictions of one fold).
+    """
+    support = np.bincount(true_idx, weights=sample_weight, minlength=n_classes)
+    hit_weights = None if sample_weight is None else sample_weight[correct]
+    hits = np.bincount(true_idx[correct], weights=hit_weights, minlength=n_classes)
+    errors = np.full(n_classes, np.nan)
     seen = support > 0
     errors[seen] = 1.0 - hits[seen] / support[seen]
     return errors

@@ -6,7 +6,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_lt import LogitAdjustedClassifier
+from sklearn_lt import LogitAdjustedClassifier, LogitAdjustedClassifierCV
 
 ESTIMATORS = [
     LogitAdjustedClassifier(LogisticRegression()),
@@ -16,6 +16,8 @@ ESTIMATORS = [
         HistGradientBoostingClassifier(max_iter=10, random_state=0)
     ),
     LogitAdjustedClassifier(LogisticRegression(), response_method="decision_function"),
+    LogitAdjustedClassifierCV(LogisticRegression(), taus=5, cv=3),
+    LogitAdjustedClassifierCV(DecisionTreeClassifier(random_state=0), taus=5, cv=3),
 ]
 
 

@@ -1,0 +1,537 @@
+"""The CV tuner: choose ``tau`` on cached validation scores, one fit per split.
+
+Post-hoc adjustment changes predictions, never the fitted model, so every candidate
+``tau`` can be scored on the same validation scores. ``LogitAdjustedClassifierCV``
+fits the base estimator once per split, computes its validation scores once, sweeps
+the whole grid on them, and refits once on all the data: about the cost of one
+``cross_validate``, whatever the number of candidates.
+"""
+
+import inspect
+import warnings
+from numbers import Integral
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import get_scorer, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing, indexable
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    _check_method_params,
+    _fit_context,
+)
+from ._posthoc import (
+    LogitAdjustedClassifier,
+    _BaseLogitAdjuster,
+    _check_targets,
+    _estimator_scores,
+    _resolve_priors,
+    _resolve_response_method,
+)
+from .metrics import _per_class_error_from_codes, frequency_bands
+from .priors import _label_indices
+
+__all__ = ["LogitAdjustedClassifierCV"]
+
+# Metrics recorded for every tau in ``cv_results_``: the selection score, then error
+# rates (lower is better) for the tau-curve display and the report.
+_METRICS = (
+    "score",
+    "balanced_error",
+    "error",
+    "many_error",
+    "medium_error",
+    "few_error",
+)
+_BANDS = ("many", "medium", "few")
+
+
+def _tau_grid(taus):
+    """The tau grid as a float array: an int n means n values evenly in [0, 2]."""
+    if isinstance(taus, Integral):
+        return np.linspace(0.0, 2.0, int(taus))
+    grid = np.asarray(taus, dtype=np.float64) if len(taus) else np.zeros(0)
+    if grid.ndim != 1 or grid.size == 0:
+        raise InvalidParameterError(
+            "The 'taus' parameter of LogitAdjustedClassifierCV must be an int >= 1 or "
+            f"a non-empty 1d array of taus; got shape {grid.shape}."
+        )
+    bad = ~np.isfinite(grid) | (grid < 0)
+    if np.any(bad):
+        raise InvalidParameterError(
+            "The 'taus' parameter of LogitAdjustedClassifierCV must hold finite taus "
+            f">= 0; got {grid[bad].tolist()}."
+        )
+    return grid
+
+
+def _check_scorer(scoring):
+    """Return a scorer (or None for balanced error), failing early on misuse."""
+    if scoring is None:
+        return None
+    if isinstance(scoring, str):
+        return _check_classification_scorer(get_scorer(scoring), scoring)
+    try:
+        signature = inspect.signature(scoring)
+    except (TypeError, ValueError):  # some builtins have no signature: trust them
+        return _check_classification_scorer(scoring, scoring)
+    parameters = list(signature.parameters)
+    if parameters and parameters[0] in ("y_true", "y"):
+        raise ValueError(
+            f"scoring={scoring!r} looks like a metric, called as metric(y_true, "
+            "y_pred), not a scorer, called as scorer(estimator, X, y). Wrap it: "
+            "sklearn.metrics.make_scorer(metric, greater_is_better=...)."
+        )
+    try:
+        signature.bind(None, None, None)
+    except TypeError as exc:
+        raise ValueError(
+            f"scoring={scoring!r} cannot be called as scoring(estimator, X, y). Pass a "
+            "scorer name such as 'accuracy', a scorer from "
+            "sklearn.metrics.make_scorer, or sklearn_lt.metrics.balanced_error_scorer."
+        ) from exc
+    return _check_classification_scorer(scoring, scoring)
+
+
+def _check_classification_scorer(scorer, scoring):
+    """Refuse scikit-learn's regression scorers: class labels are not quantities."""
+    metric = getattr(scorer, "_score_func", None)
+    if getattr(metric, "__module__", "").startswith("sklearn.metrics._regression"):
+        raise ValueError(
+            f"scoring={scoring!r} is a regression metric ({metric.__name__}), which "
+            "cannot score a classifier's class labels. Use a classification scorer, "
+            "such as sklearn_lt.metrics.balanced_error_scorer or 'f1_macro'."
+        )
+    return scorer
+
+
+class _FoldAdjuster(LogitAdjustedClassifier):
+    """A fitted adjuster for one validation fold that reuses the fold's scores.
+
+    Scorers call ``predict`` (or ``predict_proba``, ...) on the validation data once
+    per tau; the scores are computed once and served from the cache when the
+    scorer passes that same ``X`` object. Any other ``X`` is scored afresh.
+    """
+
+    def __init__(self, estimator, *, classes, priors, response_method, X, scores):
+        super().__init__(estimator, priors=priors, response_method=response_method)
+        self.estimator_ = estimator
+        self.classes_ = classes
+        self.priors_ = priors
+        self._response_method = response_method
+        self._cached_X = X
+        self._cached_scores = scores
+
+    def _scores(self, X):
+        if X is self._cached_X:
+            return self._cached_scores
+        return super()._scores(X)
+
+
+def _fold_priors(priors_param, labels, classes, sample_weight, all_classes, priors):
+    """Priors for the classes a fold's model knows."""
+    if isinstance(priors_param, str):  # "train": the fold's own training labels
+        return _resolve_priors("train", labels, classes, sample_weight)
+    fold_priors = priors[_label_indices(classes, all_classes)]
+    return fold_priors / fold_priors.sum()
+
+
+def _fit_and_sweep(
+    estimator,
+    X,
+    y,
+    labels,
+    train,
+    test,
+    *,
+    prefit,
+    fit_params,
+    sample_weight,
+    priors_param,
+    priors,
+    all_classes,
+    bands,
+    response_method,
+    taus,
+    scorer,
+):
+    """Fit on one split, score its validation part once, evaluate every tau."""
+    if prefit:
+        fitted = estimator
+        fold_priors = priors
+    else:
+        fitted = clone(estimator).fit(
+            _safe_indexing(X, train),
+            _safe_indexing(y, train),
+            **_check_method_params(X, fit_params, indices=train),
+        )
+        fold_weight = None if sample_weight is None else sample_weight[train]
+        fold_priors = _fold_priors(
+            priors_param,
+            labels[train],
+            fitted.classes_,
+            fold_weight,
+            all_classes,
+            priors,
+        )
+    X_test = _safe_indexing(X, test)
+    y_test = _safe_indexing(y, test)
+    scores = _estimator_scores(fitted, response_method, X_test)
+    log_priors = np.log(fold_priors)
+
+    # Class codes in the classes of the whole data, for the error rates.
+    true_idx = _label_indices(labels[test], all_classes)
+    fold_to_all = _label_indices(fitted.classes_, all_classes)
+    adjuster = _FoldAdjuster(
+        fitted,
+        classes=fitted.classes_,
+        priors=fold_priors,
+        response_method=response_method,
+        X=X_test,
+        scores=scores,
+    )
+    out = {metric: np.empty(taus.size) for metric in _METRICS}
+    for i, tau in enumerate(taus):
+        pred_idx = fold_to_all[np.argmax(scores - tau * log_priors, axis=1)]
+        errors = _per_class_error_from_codes(
+            true_idx, pred_idx == true_idx, all_classes.size
+        )
+        seen = ~np.isnan(errors)
+        out["balanced_error"][i] = errors[seen].mean()
+        out["error"][i] = np.mean(pred_idx != true_idx)
+        for band in _BANDS:
+            in_band = seen & (bands == band)
+            out[f"{band}_error"][i] = (
+                errors[in_band].mean() if in_band.any() else np.nan
+            )
+        if scorer is None:
+            out["score"][i] = -out["balanced_error"][i]
+        else:
+            adjuster.tau = tau
+            out["score"][i] = scorer(adjuster, X_test, y_test)
+    return out
+
+
+class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
+    r"""Post-hoc logit adjustment with ``tau`` chosen by cross-validation.
+
+    For each cross-validation split, fits (a clone of) ``estimator`` once on the
+    training part and computes its scores on the validation part once; then every
+    ``tau`` of the grid is evaluated on those cached scores, since the adjustment
+
+    .. math::
+
+        \hat y(x) = \operatorname{argmax}_y \; f_y(x) - \tau \log \pi_y
+
+    changes only the predictions, never the fitted model. The ``tau`` with the best
+    mean validation score (balanced error by default) is kept, and the estimator is
+    refitted once on all the data. The whole search costs about one
+    ``cross_validate`` of the estimator plus one fit, whatever the grid size.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A classifier with ``predict_log_proba`` or ``predict_proba`` (or
+        ``decision_function``, see ``response_method``). With ``cv="prefit"`` it
+        must be fitted already.
+
+    taus : int or array-like of shape (n_taus,), default=41
+        Candidate values of ``tau``, each finite and ``>= 0``. An int ``n`` means
+        ``n`` values evenly spaced in ``[0, 2]`` (41 gives steps of 0.05).
+
+    priors : "train", array-like of shape (n_classes,) or dict, default="train"
+        Class priors, as in :class:`LogitAdjustedClassifier`. With ``"train"``,
+        each split uses the priors of its own training part, and the final model
+        those of all of ``y``. With ``cv="prefit"`` the priors come from the ``y``
+        given to ``fit``, so that validation set must be drawn like the training
+        set; otherwise pass the training priors explicitly.
+
+    response_method : str, default="auto"
+        Which output of the estimator gives the scores, as in
+        :class:`LogitAdjustedClassifier`.
+
+    scoring : str, callable or None, default=None
+        What ``tau`` is chosen for; greater is better. ``None`` is the balanced
+        error (as :data:`sklearn_lt.metrics.balanced_error_scorer`, negated).
+        Otherwise a scorer name or a scorer ``scoring(estimator, X, y)``.
+
+    cv : int, cross-validation generator, iterable or "prefit", default=None
+        Splitting strategy, as in :func:`sklearn.model_selection.check_cv`;
+        ``None`` is 5-fold stratified. ``"prefit"``: ``estimator`` is already
+        fitted and the data given to ``fit`` is a held-out validation set, used
+        only to choose ``tau``.
+
+    refit : bool, default=True
+        Whether to refit the estimator on all the data with the chosen ``tau``.
+        With ``refit=False`` only the search results are kept and the tuner
+        cannot predict; with ``cv="prefit"`` the given estimator is used as it is.
+
+    n_jobs : int, default=None
+        Number of splits fitted in parallel. ``None`` means 1 unless in a
+        :func:`joblib.parallel_backend` context; ``-1`` uses all processors.
+
+    Attributes
+    ----------
+    best_tau_ : float
+        The chosen ``tau``, used by ``predict`` and the other prediction methods.
+
+    best_score_ : float
+        Mean validation score of ``best_tau_`` (minus the balanced error by default).
+
+    best_index_ : int
+        Index of ``best_tau_`` in ``taus_``.
+
+    taus_ : ndarray of shape (n_taus,)
+        The grid of ``tau`` that was searched.
+
+    cv_results_ : dict of ndarray
+        One entry per tau: ``"tau"``; ``"split<k>_test_<metric>"``,
+        ``"mean_test_<metric>"`` and ``"std_test_<metric>"`` for each metric of
+        ``("score", "balanced_error", "error", "many_error", "medium_error",
+        "few_error")``; and ``"rank_test_score"``. ``score`` is the selection
+        score; the others are error rates on the validation parts (plain error,
+        balanced error, and the balanced error within the Many / Medium / Few
+        classes, banded by their count in all of ``y``; NaN where a band has no
+        validation example).
+
+    n_splits_ : int
+        Number of cross-validation splits (1 with ``cv="prefit"``).
+
+    estimator_ : estimator instance
+        The estimator refitted on all the data (the given one with
+        ``cv="prefit"``); absent with ``refit=False``.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    priors_ : ndarray of shape (n_classes,)
+        Class priors of all the data, aligned with ``classes_``.
+
+    class_counts_ : ndarray of shape (n_classes,)
+        Number of examples of each class in ``y``, aligned with ``classes_``.
+
+    n_features_in_ : int
+        Number of features seen by the estimator during ``fit``, where it has it.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names seen by the estimator during ``fit``, where it has them.
+
+    See Also
+    --------
+    LogitAdjustedClassifier : The adjustment with a fixed ``tau``; its
+        ``memory`` parameter makes a plain ``GridSearchCV`` over ``tau`` cheap too.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_lt import LogitAdjustedClassifierCV
+    >>> X, y = make_classification(
+    ...     n_samples=2000, weights=[0.95], class_sep=0.5, random_state=0
+    ... )
+    >>> search = LogitAdjustedClassifierCV(LogisticRegression(), taus=21).fit(X, y)
+    >>> search.taus_.size, search.n_splits_
+    (21, 5)
+    >>> bool(search.best_score_ >= search.cv_results_["mean_test_score"][0])
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseLogitAdjuster._parameter_constraints,
+        "taus": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "scoring": [None, StrOptions(set(get_scorer_names())), callable],
+        "cv": ["cv_object", StrOptions({"prefit"})],
+        "refit": ["boolean"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        taus=41,
+        priors="train",
+        response_method="auto",
+        scoring=None,
+        cv=None,
+        refit=True,
+        n_jobs=None,
+    ):
+        self.estimator = estimator
+        self.taus = taus
+        self.priors = priors
+        self.response_method = response_method
+        self.scoring = scoring
+        self.cv = cv
+        self.refit = refit
+        self.n_jobs = n_jobs
+
+    def _adjustment_tau(self):
+        return self.best_tau_
+
+    def _check_can_predict(self):
+        if self.refit or self._prefit:
+            return True
+        raise AttributeError(
+            "This LogitAdjustedClassifierCV was created with refit=False, so it has "
+            "no model to predict with. Use "
+            "LogitAdjustedClassifier(estimator, tau=search.best_tau_).fit(X, y), or "
+            "refit=True."
+        )
+
+    @property
+    def _prefit(self):
+        return isinstance(self.cv, str) and self.cv == "prefit"
+
+    @_fit_context(
+        # the wrapped estimator is validated when it is fitted
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Choose ``tau`` by cross-validation, then refit on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            Training data (with ``cv="prefit"``: the held-out validation data).
+
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the examples, for the priors and the estimator's ``fit``,
+            as in :meth:`LogitAdjustedClassifier.fit`. The validation scores are
+            not weighted.
+
+        **fit_params : dict
+            Other parameters for the estimator's ``fit`` (with metadata routing
+            enabled, also ``groups`` for the splitter, when requested).
+
+        Returns
+        -------
+        self : LogitAdjustedClassifierCV
+            The fitted tuner.
+        """
+        # Cheap checks first: nothing is fitted before all of them pass.
+        taus = _tau_grid(self.taus)
+        scorer = _check_scorer(self.scoring)
+        prefit = self._prefit
+        if prefit:
+            try:
+                check_is_fitted(self.estimator)
+            except NotFittedError as exc:
+                raise NotFittedError(
+                    f'cv="prefit" needs a fitted estimator, but '
+                    f"{type(self.estimator).__name__} is not fitted. Fit it on "
+                    "training data first, or use cross-validation (cv=5)."
+                ) from exc
+        X, y = indexable(X, y)
+        labels = _check_targets(y)
+        _resolve_response_method(self.estimator, self.response_method)
+        classes = self.estimator.classes_ if prefit else np.unique(labels)
+        priors = _resolve_priors(self.priors, labels, classes, sample_weight)
+        routed = self._fit_params(self.estimator, prefit, sample_weight, fit_params)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+
+        if prefit:
+            splits = [(np.zeros(0, dtype=int), np.arange(len(labels)))]
+        else:
+            cv = check_cv(self.cv, labels, classifier=True)
+            splits = list(cv.split(X, labels, **routed.splitter.split))
+        class_counts = self._count_classes(labels, classes)
+        response_method = _resolve_response_method(self.estimator, self.response_method)
+        sweeps = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_and_sweep)(
+                self.estimator,
+                X,
+                y,
+                labels,
+                train,
+                test,
+                prefit=prefit,
+                fit_params=routed.estimator.fit,
+                sample_weight=sample_weight,
+                priors_param=self.priors,
+                priors=priors,
+                all_classes=classes,
+                bands=frequency_bands(class_counts),
+                response_method=response_method,
+                taus=taus,
+                scorer=scorer,
+            )
+            for train, test in splits
+        )
+        self.taus_ = taus
+        self.n_splits_ = len(splits)
+        self.cv_results_ = self._summarise(taus, sweeps)
+        mean_score = self.cv_results_["mean_test_score"]
+        self.best_index_ = int(
+            np.argmax(np.where(np.isnan(mean_score), -np.inf, mean_score))
+        )
+        self.best_tau_ = float(taus[self.best_index_])
+        self.best_score_ = float(mean_score[self.best_index_])
+
+        if prefit:
+            self._set_fitted(self.estimator, labels, sample_weight, priors, classes)
+        elif self.refit:
+            fitted = clone(self.estimator).fit(X, y, **routed.estimator.fit)
+            self._set_fitted(fitted, labels, sample_weight, priors, classes)
+        else:
+            self.classes_ = classes
+            self.priors_ = priors
+            self.class_counts_ = class_counts
+        return self
+
+    @staticmethod
+    def _summarise(taus, sweeps):
+        results = {"tau": taus.copy()}
+        for metric in _METRICS:
+            table = np.vstack([sweep[metric] for sweep in sweeps])
+            for k, row in enumerate(table):
+                results[f"split{k}_test_{metric}"] = row
+            with warnings.catch_warnings():
+                # A band without validation examples in every split stays NaN.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                results[f"mean_test_{metric}"] = np.nanmean(table, axis=0)
+                results[f"std_test_{metric}"] = np.nanstd(table, axis=0)
+        score = np.nan_to_num(results["mean_test_score"], nan=-np.inf)
+        # Rank 1 is best; ties share the smallest rank, as in GridSearchCV.
+        results["rank_test_score"] = rankdata(-score, method="min").astype(np.int32)
+        return results
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object.
+
+        ``sample_weight`` is consumed by the priors and routed to the estimator's
+        ``fit`` when it requests it; ``groups`` and other split parameters are
+        routed to the splitter when it requests them.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        router = (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        )
+        if not self._prefit:
+            router.add(
+                splitter=check_cv(self.cv, classifier=True),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        return router

@@ -1,0 +1,350 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import make_scorer, mean_squared_error
+from sklearn.model_selection import GridSearchCV, GroupKFold, StratifiedKFold
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_lt import LogitAdjustedClassifier, LogitAdjustedClassifierCV
+from sklearn_lt.metrics import balanced_error, balanced_error_scorer
+
+
+class CountingLogisticRegression(LogisticRegression):
+    """Logistic regression that counts its fits (tests run the search in-process)."""
+
+    n_fits = 0
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).n_fits += 1
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.fixture
+def counting():
+    CountingLogisticRegression.n_fits = 0
+    return CountingLogisticRegression
+
+
+def _long_tailed(n_samples=900, n_classes=5, seed=0):
+    weights = 0.45 ** np.arange(n_classes)
+    return make_classification(
+        n_samples=n_samples,
+        n_features=8,
+        n_informative=5,
+        n_classes=n_classes,
+        weights=weights / weights.sum(),
+        class_sep=0.7,
+        random_state=seed,
+    )
+
+
+TAUS = np.linspace(0.0, 2.0, 9)
+CV = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+
+
+def test_cv_scores_equal_grid_search_over_tau():
+    X, y = _long_tailed()
+    tuner = LogitAdjustedClassifierCV(LogisticRegression(), taus=TAUS, cv=CV)
+    tuner.fit(X, y)
+    search = GridSearchCV(
+        LogitAdjustedClassifier(LogisticRegression()),
+        {"tau": TAUS},
+        scoring=balanced_error_scorer,
+        cv=CV,
+    ).fit(X, y)
+    assert_allclose(
+        tuner.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"]
+    )
+    assert_allclose(
+        tuner.cv_results_["std_test_score"], search.cv_results_["std_test_score"]
+    )
+    assert_array_equal(
+        tuner.cv_results_["rank_test_score"], search.cv_results_["rank_test_score"]
+    )
+    assert tuner.best_tau_ == search.best_params_["tau"]
+    assert tuner.best_score_ == pytest.approx(search.best_score_)
+    assert_array_equal(tuner.predict(X), search.predict(X))
+
+
+@pytest.mark.parametrize("scoring", ["accuracy", "neg_log_loss", "f1_macro"])
+def test_any_scorer_gives_the_grid_search_scores(scoring):
+    # These scorers call predict, predict_proba and predict again: the cached
+    # validation scores must serve each of them exactly.
+    X, y = _long_tailed()
+    tuner = LogitAdjustedClassifierCV(
+        LogisticRegression(), taus=TAUS, cv=CV, scoring=scoring
+    ).fit(X, y)
+    search = GridSearchCV(
+        LogitAdjustedClassifier(LogisticRegression()),
+        {"tau": TAUS},
+        scoring=scoring,
+        cv=CV,
+    ).fit(X, y)
+    assert_allclose(
+        tuner.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"]
+    )
+    assert tuner.best_tau_ == search.best_params_["tau"]
+
+
+def test_fits_once_per_split_then_once_on_all_data(counting):
+    X, y = _long_tailed()
+    LogitAdjustedClassifierCV(counting(), taus=41, cv=CV).fit(X, y)
+    assert counting.n_fits == CV.get_n_splits() + 1
+
+
+def test_cv_results_error_rates_match_numpy_on_each_split():
+    X, y = _long_tailed()
+    tuner = LogitAdjustedClassifierCV(LogisticRegression(), taus=TAUS, cv=CV)
+    results = tuner.fit(X, y).cv_results_
+    counts = np.bincount(y)
+    bands = np.where(counts > 100, "many", np.where(counts < 20, "few", "medium"))
+    for k, (train, test) in enumerate(CV.split(X, y)):
+        model = LogisticRegression().fit(X[train], y[train])
+        log_priors = np.log(np.bincount(y[train]) / train.size)
+        log_proba = np.log(model.predict_proba(X[test]))
+        for i, tau in enumerate(TAUS):
+            pred = np.argmax(log_proba - tau * log_priors, axis=1)
+            per_class = np.array(
+                [np.mean(pred[y[test] == c] != c) for c in range(counts.size)]
+            )
+            assert results[f"split{k}_test_error"][i] == pytest.approx(
+                np.mean(pred != y[test])
+            )
+            assert results[f"split{k}_test_balanced_error"][i] == pytest.approx(
+                per_class.mean()
+            )
+            for band in ("many", "medium", "few"):
+                value = results[f"split{k}_test_{band}_error"][i]
+                if np.any(bands == band):
+                    assert value == pytest.approx(per_class[bands == band].mean())
+                else:
+                    assert np.isnan(value)
+    assert_allclose(results["mean_test_balanced_error"], -results["mean_test_score"])
+    table = np.vstack([results[f"split{k}_test_error"] for k in range(3)])
+    assert_allclose(results["mean_test_error"], table.mean(axis=0))
+    assert_allclose(results["std_test_error"], table.std(axis=0))
+
+
+def test_predictions_use_best_tau_and_model_refitted_on_all_data():
+    X, y = _long_tailed()
+    tuner = LogitAdjustedClassifierCV(LogisticRegression(), taus=TAUS, cv=CV)
+    tuner.fit(X, y)
+    fixed = LogitAdjustedClassifier(LogisticRegression(), tau=tuner.best_tau_)
+    fixed.fit(X, y)
+    assert_array_equal(tuner.predict(X), fixed.predict(X))
+    assert_allclose(tuner.predict_proba(X), fixed.predict_proba(X))
+    assert_allclose(tuner.priors_, fixed.priors_)
+    assert_array_equal(tuner.class_counts_, np.bincount(y))
+    assert tuner.taus_.size == TAUS.size and tuner.n_splits_ == 3
+
+
+def test_tuned_tau_lowers_balanced_error_against_plain_erm():
+    X, y = _long_tailed(n_samples=3000, seed=3)
+    X_test, y_test = X[2000:], y[2000:]
+    tuner = LogitAdjustedClassifierCV(LogisticRegression(), cv=CV).fit(
+        X[:2000], y[:2000]
+    )
+    erm = balanced_error(y_test, tuner.estimator_.predict(X_test))
+    assert tuner.best_tau_ > 0
+    assert balanced_error(y_test, tuner.predict(X_test)) < erm
+
+
+def test_refit_false_keeps_the_search_but_cannot_predict(counting):
+    X, y = _long_tailed()
+    tuner = LogitAdjustedClassifierCV(counting(), taus=TAUS, cv=CV, refit=False)
+    tuner.fit(X, y)
+    assert counting.n_fits == 3
+    assert 0.0 <= tuner.best_tau_ <= 2.0
+    assert not hasattr(tuner, "estimator_")
+    assert not hasattr(tuner, "predict")
+    with pytest.raises(AttributeError) as info:
+        tuner.predict(X)
+    assert "refit=False" in str(info.value.__cause__)
+
+
+def test_prefit_uses_the_fitted_model_and_a_validation_set(counting):
+    X, y = _long_tailed(n_samples=1500)
+    base = counting().fit(X[:1000], y[:1000])
+    coef = base.coef_.copy()
+    X_val, y_val = X[1000:], y[1000:]
+    tuner = LogitAdjustedClassifierCV(base, taus=TAUS, cv="prefit").fit(X_val, y_val)
+    assert counting.n_fits == 1
+    assert tuner.estimator_ is base
+    assert_array_equal(base.coef_, coef)
+    # Independent sweep on the validation set, priors from its labels.
+    log_priors = np.log(np.bincount(y_val) / y_val.size)
+    log_proba = np.log(base.predict_proba(X_val))
+    errors = [
+        balanced_error(y_val, np.argmax(log_proba - tau * log_priors, axis=1))
+        for tau in TAUS
+    ]
+    assert tuner.best_tau_ == TAUS[int(np.argmin(errors))]
+    assert_allclose(tuner.cv_results_["mean_test_balanced_error"], errors)
+    assert tuner.n_splits_ == 1
+
+
+def test_frozen_estimator_with_cv_sweeps_each_validation_part(counting):
+    X, y = _long_tailed()
+    base = counting().fit(X, y)
+    tuner = LogitAdjustedClassifierCV(FrozenEstimator(base), taus=TAUS, cv=CV)
+    tuner.fit(X, y)
+    assert counting.n_fits == 1
+    assert np.isfinite(tuner.best_score_)
+
+
+def test_user_priors_are_used_in_every_split():
+    X, y = _long_tailed()
+    priors = np.full(5, 0.2)  # uniform priors: adjustment does nothing
+    tuner = LogitAdjustedClassifierCV(
+        LogisticRegression(), taus=TAUS, cv=CV, priors=priors
+    ).fit(X, y)
+    scores = tuner.cv_results_["mean_test_score"]
+    assert_allclose(scores, scores[0])
+    assert tuner.best_tau_ == 0.0  # ties go to the first candidate
+
+
+def test_string_labels_and_pandas_frames():
+    pd = pytest.importorskip("pandas")
+    X, y = _long_tailed()
+    names = np.array(["ant", "bee", "cat", "dog", "emu"])
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    tuner = LogitAdjustedClassifierCV(LogisticRegression(), taus=TAUS, cv=CV)
+    tuner.fit(frame, pd.Series(names[y]))
+    numeric = LogitAdjustedClassifierCV(LogisticRegression(), taus=TAUS, cv=CV)
+    numeric.fit(X, y)
+    assert_array_equal(tuner.classes_, names)
+    assert_allclose(
+        tuner.cv_results_["mean_test_score"], numeric.cv_results_["mean_test_score"]
+    )
+    assert_array_equal(tuner.predict(frame), names[numeric.predict(X)])
+    assert_array_equal(tuner.feature_names_in_, frame.columns)
+
+
+def test_split_whose_training_part_lacks_a_class():
+    X, y = _long_tailed()
+    rare = np.flatnonzero(y == 4)
+    others = np.setdiff1d(np.arange(y.size), rare)
+    # Split 0 trains without class 4 and validates on all of it.
+    splits = [
+        (
+            others[: others.size // 2],
+            np.concatenate([others[others.size // 2 :], rare]),
+        ),
+        (
+            np.concatenate([others[others.size // 2 :], rare]),
+            others[: others.size // 2],
+        ),
+    ]
+    tuner = LogitAdjustedClassifierCV(LogisticRegression(), taus=TAUS, cv=splits)
+    results = tuner.fit(X, y).cv_results_
+    # The fold model never predicts class 4, so that class is always wrong there.
+    per_class_max = results["split0_test_balanced_error"]
+    assert np.all(per_class_max >= 1 / 5)
+    assert_array_equal(tuner.classes_, np.arange(5))
+
+
+def test_groups_are_routed_to_the_splitter():
+    X, y = _long_tailed()
+    groups = np.arange(y.size) % 4
+    with config_context(enable_metadata_routing=True):
+        tuner = LogitAdjustedClassifierCV(
+            LogisticRegression(), taus=TAUS, cv=GroupKFold(n_splits=4)
+        )
+        tuner.fit(X, y, groups=groups)
+    assert tuner.n_splits_ == 4
+
+
+def test_sample_weight_weights_priors_and_fits():
+    X, y = _long_tailed()
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=y.size)
+    tuner = LogitAdjustedClassifierCV(LogisticRegression(), taus=TAUS, cv=CV)
+    tuner.fit(X, y, sample_weight=w)
+    assert_allclose(tuner.priors_, np.bincount(y, weights=w) / w.sum())
+    expected = LogisticRegression().fit(X, y, sample_weight=w)
+    assert_allclose(tuner.estimator_.coef_, expected.coef_)
+
+
+@pytest.mark.parametrize(
+    "taus, match",
+    [
+        ([], "non-empty 1d array"),
+        ([[0.5, 1.0]], "non-empty 1d array"),
+        ([0.5, np.nan], r"finite taus >= 0; got \[nan\]"),
+        ([0.5, np.inf], r"got \[inf\]"),
+        ([-1.0, 1.0], r"got \[-1.0\]"),
+        (0, "'taus' parameter"),
+    ],
+)
+def test_bad_tau_grid_is_rejected_before_any_fit(counting, taus, match):
+    X, y = _long_tailed()
+    with pytest.raises(InvalidParameterError, match=match):
+        LogitAdjustedClassifierCV(counting(), taus=taus).fit(X, y)
+    assert counting.n_fits == 0
+
+
+@pytest.mark.parametrize(
+    "scoring, error, match",
+    [
+        (balanced_error, ValueError, "looks like a metric.*make_scorer"),
+        (lambda estimator, X: 0.0, ValueError, "cannot be called as scoring"),
+        ("r2", ValueError, r"regression metric \(r2_score\)"),
+        (
+            make_scorer(mean_squared_error, greater_is_better=False),
+            ValueError,
+            r"regression metric \(mean_squared_error\)",
+        ),
+        ("not_a_scorer", InvalidParameterError, "'scoring' parameter"),
+    ],
+)
+def test_bad_scorer_is_rejected_before_any_fit(counting, scoring, error, match):
+    X, y = _long_tailed()
+    with pytest.raises(error, match=match):
+        LogitAdjustedClassifierCV(counting(), scoring=scoring).fit(X, y)
+    assert counting.n_fits == 0
+
+
+def test_prefit_with_unfitted_estimator_is_rejected():
+    X, y = _long_tailed()
+    with pytest.raises(NotFittedError, match='cv="prefit" needs a fitted estimator'):
+        LogitAdjustedClassifierCV(LogisticRegression(), cv="prefit").fit(X, y)
+
+
+# Cheap GridSearchCV over tau: LogitAdjustedClassifier(memory=...)
+
+
+def test_memory_makes_grid_search_fit_once_per_split_with_identical_results(
+    counting, tmp_path
+):
+    X, y = _long_tailed()
+    grid = {"tau": TAUS}
+    plain = GridSearchCV(
+        LogitAdjustedClassifier(counting()), grid, scoring=balanced_error_scorer, cv=CV
+    ).fit(X, y)
+    assert counting.n_fits == TAUS.size * 3 + 1
+    counting.n_fits = 0
+    cached = GridSearchCV(
+        LogitAdjustedClassifier(counting(), memory=str(tmp_path)),
+        grid,
+        scoring=balanced_error_scorer,
+        cv=CV,
+    ).fit(X, y)
+    assert counting.n_fits == 3 + 1  # once per split, once for the refit
+    for key in ("mean_test_score", "std_test_score", "rank_test_score"):
+        assert_array_equal(cached.cv_results_[key], plain.cv_results_[key])
+    assert_array_equal(cached.predict(X), plain.predict(X))
+
+
+def test_memory_key_includes_fit_parameters(counting, tmp_path):
+    X, y = _long_tailed()
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=y.size)
+    clf = LogitAdjustedClassifier(counting(), memory=str(tmp_path))
+    clf.fit(X, y)
+    clf.fit(X, y, sample_weight=w)
+    assert counting.n_fits == 2
+    expected = LogisticRegression().fit(X, y, sample_weight=w)
+    assert_allclose(clf.estimator_.coef_, expected.coef_)
