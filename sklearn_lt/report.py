@@ -1,0 +1,377 @@
+"""A text report of each model's overall, balanced and many/medium/few errors.
+
+One row per model, one column per error, the table of Menon et al. (2021): logit
+adjustment should lower the balanced error and the "few" error at a small cost on
+the "many" classes. The helpers that turn estimators into named predictions and
+find training class counts are shared with :mod:`sklearn_lt.plotting`.
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+from sklearn.utils import column_or_1d
+from sklearn.utils.multiclass import unique_labels
+
+from .metrics import (
+    _check_class_counts,
+    _check_thresholds,
+    balanced_error,
+    many_medium_few_error,
+)
+from .priors import _preview
+
+__all__ = ["ErrorReport", "error_report", "error_report_from_predictions"]
+
+
+def _named(value, name):
+    """A dict ``{model name: value}``; a single value gets the name "model"."""
+    if not isinstance(value, Mapping):
+        return {"model": value}
+    if not value:
+        raise ValueError(
+            f"{name} is an empty dict; pass one model, or a dict {{name: model}} "
+            "with at least one entry."
+        )
+    return dict(value)
+
+
+def _check_predictors(estimators):
+    """Fail early on an entry that cannot predict (before any work is done)."""
+    for name, estimator in estimators.items():
+        if not hasattr(estimator, "predict"):
+            raise TypeError(
+                f"estimator {name!r} is a {type(estimator).__name__}, which has no "
+                "predict method; pass fitted classifiers, or a dict {name: "
+                "classifier}."
+            )
+
+
+def _counts_from_estimators(estimators):
+    """Training class counts ``{label: count}`` from fitted ``class_counts_``."""
+    counts, source = {}, {}
+    for name, estimator in estimators.items():
+        fitted = getattr(estimator, "class_counts_", None)
+        if fitted is None:
+            continue
+        for label, count in zip(estimator.classes_, fitted, strict=True):
+            label = label.item() if isinstance(label, np.generic) else label
+            if label in counts and counts[label] != count:
+                raise ValueError(
+                    f"estimators {source[label]!r} and {name!r} were fitted on "
+                    f"different numbers of class {label!r} ({counts[label]} and "
+                    f"{count}); pass the training counts explicitly with "
+                    "class_counts={label: count}."
+                )
+            counts[label], source[label] = int(count), name
+    if not counts:
+        names = [type(e).__name__ for e in estimators.values()]
+        raise ValueError(
+            f"class_counts is None, but none of the estimators ({', '.join(names)}) "
+            "has a class_counts_ attribute (fitted LogitAdjustedClassifier objects "
+            "do). Pass the training counts with class_counts={label: count}, e.g. "
+            "dict(zip(*np.unique(y_train, return_counts=True)))."
+        )
+    return counts
+
+
+def _labels_and_counts(y_true, y_preds, class_counts, labels, thresholds):
+    """Check everything cheap at once: the labels and counts aligned with them."""
+    _check_thresholds(thresholds)
+    y_true = column_or_1d(y_true)
+    if labels is None:
+        labels = unique_labels(y_true, *y_preds)
+    else:
+        labels = column_or_1d(labels)
+        extra = np.setdiff1d(unique_labels(y_true, *y_preds), labels)
+        if extra.size:
+            raise ValueError(
+                f"y_true or y_pred hold labels {_preview(extra)} that are not in "
+                f"labels {_preview(labels)}; add them to labels."
+            )
+    return y_true, labels, _check_class_counts(class_counts, labels)
+
+
+def _estimator_inputs(estimators, y, class_counts):
+    """The labels of ``y`` and the estimators' classes, and the class counts."""
+    _check_predictors(estimators)
+    if class_counts is None:
+        class_counts = _counts_from_estimators(estimators)
+    known = [e.classes_ for e in estimators.values() if hasattr(e, "classes_")]
+    return unique_labels(column_or_1d(y), *known), class_counts
+
+
+class ErrorReport:
+    """Errors of several models on one test set, as a small table.
+
+    Rows are models, columns the errors, all fractions between 0 and 1 (NaN where a
+    band has no class in the test labels). ``str(report)`` shows them as
+    percentages. Build one with :func:`error_report` or
+    :func:`error_report_from_predictions`.
+
+    Parameters
+    ----------
+    rows : dict
+        ``{model name: {column: error}}``, with every column of ``columns``.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        ``("error", "balanced_error", "many", "medium", "few")``: the plain
+        misclassification rate (``1 - accuracy``), the balanced error, and the
+        balanced error within the Many, Medium and Few classes.
+
+    rows : dict
+        ``{model name: {column: error}}``.
+
+    Examples
+    --------
+    >>> from sklearn_lt.report import ErrorReport
+    >>> row = {"error": 0.1, "balanced_error": 0.25, "many": 0.05, "medium": 0.2,
+    ...        "few": float("nan")}
+    >>> ErrorReport({"ERM": row})
+    model   error  balanced_error   many  medium  few
+    ERM    10.00%          25.00%  5.00%  20.00%    -
+    """
+
+    columns = ("error", "balanced_error", "many", "medium", "few")
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    @staticmethod
+    def _percent(value):
+        return "-" if np.isnan(value) else f"{100 * value:.2f}%"
+
+    def _cells(self):
+        """Header and rows of the table as strings."""
+        header = ["model", *self.columns]
+        body = [
+            [str(name), *(self._percent(row[c]) for c in self.columns)]
+            for name, row in self.rows.items()
+        ]
+        return header, body
+
+    def __str__(self):
+        header, body = self._cells()
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+        lines = []
+        for cells in [header, *body]:
+            first = cells[0].ljust(widths[0])
+            rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+            lines.append("  ".join([first, *rest]).rstrip())
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def to_markdown(self):
+        """The table in Markdown, errors as percentages.
+
+        Returns
+        -------
+        text : str
+            A Markdown (GitHub-flavoured) table, one row per model.
+
+        Examples
+        --------
+        >>> from sklearn_lt.report import ErrorReport
+        >>> row = {"error": 0.1, "balanced_error": 0.25, "many": 0.05,
+        ...        "medium": 0.2, "few": 0.5}
+        >>> print(ErrorReport({"ERM": row}).to_markdown())
+        | model | error | balanced_error | many | medium | few |
+        |:--|--:|--:|--:|--:|--:|
+        | ERM | 10.00% | 25.00% | 5.00% | 20.00% | 50.00% |
+        """
+        header, body = self._cells()
+        lines = [
+            "| " + " | ".join(header) + " |",
+            "|:--|" + "--:|" * len(self.columns),
+        ]
+        lines += ["| " + " | ".join(cells) + " |" for cells in body]
+        return "\n".join(lines)
+
+    def to_dict(self):
+        """The errors as plain dicts of floats (fractions, not percentages).
+
+        Returns
+        -------
+        rows : dict
+            ``{model name: {column: error}}``, a copy of ``rows``.
+
+        Examples
+        --------
+        >>> from sklearn_lt.report import ErrorReport
+        >>> row = {"error": 0.1, "balanced_error": 0.25, "many": 0.05,
+        ...        "medium": 0.2, "few": 0.5}
+        >>> ErrorReport({"ERM": row}).to_dict()["ERM"]["few"]
+        0.5
+        """
+        return {
+            name: {c: float(row[c]) for c in self.columns}
+            for name, row in self.rows.items()
+        }
+
+    def to_frame(self):
+        """The errors as a pandas DataFrame (fractions, not percentages).
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            One row per model (index named "model"), one column per error.
+
+        Examples
+        --------
+        >>> from sklearn_lt.report import ErrorReport
+        >>> row = {"error": 0.1, "balanced_error": 0.25, "many": 0.05,
+        ...        "medium": 0.2, "few": 0.5}
+        >>> ErrorReport({"ERM": row}).to_frame()
+             error  balanced_error  many  medium  few
+        model
+        ERM    0.1            0.25  0.05     0.2  0.5
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                "ErrorReport.to_frame needs pandas, which is not installed; "
+                "install it with `pip install pandas`, or use to_dict()."
+            ) from exc
+        frame = pd.DataFrame.from_dict(
+            self.to_dict(), orient="index", columns=list(self.columns)
+        )
+        frame.index.name = "model"
+        return frame
+
+
+def error_report_from_predictions(
+    y_true, y_pred, *, class_counts, labels=None, thresholds=(20, 100)
+):
+    """Report the overall, balanced and many/medium/few errors of predictions.
+
+    For each model: the plain error ``1 - accuracy``, the balanced error (see
+    :func:`~sklearn_lt.metrics.balanced_error`) and the balanced error within the
+    Many, Medium and Few classes, banded by their *training* counts (see
+    :func:`~sklearn_lt.metrics.many_medium_few_error`).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True (test) labels.
+
+    y_pred : array-like of shape (n_samples,) or dict
+        Predicted labels of one model (named "model"), or a dict
+        ``{name: predicted labels}``, one entry per model.
+
+    class_counts : array-like of shape (n_labels,) or dict
+        Training examples per class: a dict ``{label: count}`` or an array aligned
+        with ``labels``.
+
+    labels : array-like of shape (n_labels,), default=None
+        The classes ``class_counts`` is aligned with, when it is an array. Defaults
+        to the sorted union of the labels of ``y_true`` and of every ``y_pred``.
+
+    thresholds : tuple of (low, high), default=(20, 100)
+        Band limits, as in :func:`~sklearn_lt.metrics.frequency_bands`.
+
+    Returns
+    -------
+    report : ErrorReport
+        One row per model.
+
+    See Also
+    --------
+    error_report : The same from fitted estimators and test data.
+
+    Examples
+    --------
+    >>> from sklearn_lt.report import error_report_from_predictions
+    >>> y_true = [0, 0, 0, 0, 1, 1, 2, 2]
+    >>> y_pred = {"ERM": [0, 0, 0, 0, 1, 0, 0, 0],
+    ...           "adjusted": [0, 0, 0, 1, 1, 1, 2, 0]}
+    >>> error_report_from_predictions(
+    ...     y_true, y_pred, class_counts={0: 500, 1: 50, 2: 5}
+    ... )
+    model      error  balanced_error    many  medium      few
+    ERM       37.50%          50.00%   0.00%  50.00%  100.00%
+    adjusted  25.00%          25.00%  25.00%   0.00%   50.00%
+    """
+    y_pred = _named(y_pred, "y_pred")
+    y_true, labels, counts = _labels_and_counts(
+        y_true,
+        [column_or_1d(p) for p in y_pred.values()],
+        class_counts,
+        labels,
+        thresholds,
+    )
+    rows = {}
+    for name, pred in y_pred.items():
+        pred = column_or_1d(pred)
+        bands = many_medium_few_error(
+            y_true, pred, counts, labels=labels, thresholds=thresholds
+        )
+        rows[name] = {
+            "error": float(np.mean(y_true != pred)),
+            "balanced_error": balanced_error(y_true, pred),
+            **bands,
+        }
+    return ErrorReport(rows)
+
+
+def error_report(estimators, X, y, *, class_counts=None, thresholds=(20, 100)):
+    """Report the overall, balanced and many/medium/few errors of estimators.
+
+    Each estimator predicts ``X``; the predictions are scored against ``y`` as in
+    :func:`error_report_from_predictions`.
+
+    Parameters
+    ----------
+    estimators : estimator instance or dict
+        A fitted classifier (named "model"), or a dict ``{name: fitted
+        classifier}``. To compare a model before and after logit adjustment, pass
+        ``{"ERM": clf.estimator_, "adjusted": clf}`` for a fitted
+        :class:`~sklearn_lt.LogitAdjustedClassifier` ``clf``.
+
+    X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+        Test data.
+
+    y : array-like of shape (n_samples,)
+        Test labels.
+
+    class_counts : array-like of shape (n_labels,) or dict, default=None
+        Training examples per class: a dict ``{label: count}``, or an array aligned
+        with the sorted union of the labels of ``y`` and the estimators'
+        ``classes_``. ``None`` takes them from the ``class_counts_`` attribute of
+        the estimators that have one (fitted
+        :class:`~sklearn_lt.LogitAdjustedClassifier` objects).
+
+    thresholds : tuple of (low, high), default=(20, 100)
+        Band limits, as in :func:`~sklearn_lt.metrics.frequency_bands`.
+
+    Returns
+    -------
+    report : ErrorReport
+        One row per estimator.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_lt import LogitAdjustedClassifier
+    >>> from sklearn_lt.report import error_report
+    >>> X, y = make_classification(
+    ...     n_samples=1000, n_classes=3, n_informative=4,
+    ...     weights=[0.9, 0.085], flip_y=0, random_state=0,
+    ... )
+    >>> clf = LogitAdjustedClassifier(LogisticRegression()).fit(X, y)
+    >>> report = error_report({"ERM": clf.estimator_, "adjusted": clf}, X, y)
+    >>> list(report.rows)
+    ['ERM', 'adjusted']
+    >>> report.rows["adjusted"]["few"] < report.rows["ERM"]["few"]
+    True
+    """
+    estimators = _named(estimators, "estimators")
+    labels, class_counts = _estimator_inputs(estimators, y, class_counts)
+    _labels_and_counts(y, [], class_counts, labels, thresholds)
+    y_pred = {name: est.predict(X) for name, est in estimators.items()}
+    return error_report_from_predictions(
+        y, y_pred, class_counts=class_counts, labels=labels, thresholds=thresholds
+    )
