@@ -94,5 +94,15 @@ def _unlink_inherited_docstring(app, what, name, obj, options, lines):
         lines[:] = [_ROLE_REF.sub(_plain_role, line) for line in lines]
 
 
+def _skip_torch_module_members(app, what, name, obj, skip, options):
+    # The losses and MLPModule inherit dozens of torch.nn.Module methods (to, cuda,
+    # named_buffers, ...); their reference is torch's, not ours.
+    module = getattr(obj, "__module__", None) or ""
+    if module.startswith("torch.") or module == "torch":
+        return True
+    return None
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _unlink_inherited_docstring, priority=400)
+    app.connect("autodoc-skip-member", _skip_torch_module_members)

@@ -16,10 +16,17 @@ sklearn_lt.plotting
     Per-class error and tau-curve displays (matplotlib, imported when plotting).
 sklearn_lt.report
     ``error_report``: overall, balanced, many, medium and few errors as a table.
+sklearn_lt.losses
+    Long-tail losses for torch (needs the ``torch`` extra).
+LogitAdjustedNet (sklearn_lt.net)
+    A skorch classifier trained with those losses (needs the ``torch`` extra).
 
 Importing the package never imports torch or matplotlib: the parts that need them
-live in their own modules.
+live in their own modules, and the torch-backed names below are resolved on first
+use.
 """
+
+import importlib
 
 from . import metrics, plotting, priors, report
 from ._posthoc import LogitAdjustedClassifier, logit_adjust
@@ -28,6 +35,36 @@ from .metrics import balanced_error, balanced_error_scorer
 from .report import error_report
 
 __version__ = "0.1.0.dev0"
+
+# Torch-backed names, imported on first access so that `import sklearn_lt` stays
+# free of torch: {public name: (module, attribute or None for the module)}.
+_LAZY = {
+    "losses": ("sklearn_lt.losses", None),
+    "net": ("sklearn_lt.net", None),
+    "LogitAdjustedNet": ("sklearn_lt.net", "LogitAdjustedNet"),
+}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'sklearn_lt' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ImportError(
+            f'sklearn_lt.{name} needs torch and skorch: pip install "sklearn-lt[torch]"'
+        ) from exc
+    return module if attribute is None else getattr(module, attribute)
+
+
+# The lazy names stay out of __all__, so that `from sklearn_lt import *` never
+# imports torch.
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "LogitAdjustedClassifier",

@@ -13,7 +13,7 @@ from sklearn.utils import check_consistent_length, column_or_1d
 
 from ._compat import _check_sample_weight
 
-__all__ = ["check_priors", "estimate_priors"]
+__all__ = ["check_priors", "class_balanced_weights", "estimate_priors"]
 
 
 def _preview(values, limit=10):
@@ -213,3 +213,88 @@ def check_priors(priors, classes, *, name="priors"):
             "estimate_priors(y, classes=..., smoothing=1.0)."
         )
     return values / values.sum()
+
+
+def class_balanced_weights(class_counts, beta=0.9999):
+    r"""Class-balanced weights from the effective number of samples (Cui et al., 2019).
+
+    The effective number of samples of a class with :math:`n_y` examples is
+    :math:`E_{n_y} = (1 - \beta^{n_y}) / (1 - \beta)`; each class is weighted by its
+    inverse, and the weights are scaled to sum to the number of classes :math:`C`:
+
+    .. math::
+
+        w_y = C \, \frac{(1 - \beta) / (1 - \beta^{n_y})}
+                        {\sum_k (1 - \beta) / (1 - \beta^{n_k})}.
+
+    ``beta=0`` weighs every class 1 (no re-weighting); as ``beta`` tends to 1 the
+    weights tend to inverse class frequencies. Cui et al. (2019), *Class-Balanced
+    Loss Based on Effective Number of Samples*, use ``beta=0.9999`` on long-tailed
+    CIFAR and ImageNet; the logit adjustment paper (Menon et al., 2021) lists this
+    re-weighting as the "Class-balanced" baseline.
+
+    Parameters
+    ----------
+    class_counts : array-like of shape (n_classes,)
+        Number of training examples of each class (counts or total sample weights),
+        all > 0.
+
+    beta : float, default=0.9999
+        Hyper-parameter :math:`\beta \in [0, 1)`.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_classes,)
+        Positive float64 weights summing to ``n_classes``, aligned with
+        ``class_counts``. For scikit-learn's ``class_weight``, pass
+        ``dict(zip(classes_, weights))``; for the torch losses of
+        :mod:`sklearn_lt.losses`, pass the array as ``class_weight`` (or to
+        ``set_class_weight`` for deferred re-weighting).
+
+    Raises
+    ------
+    ValueError
+        If ``beta`` is not in ``[0, 1)``, or if a count is not finite or not > 0.
+
+    Examples
+    --------
+    >>> from sklearn_lt.priors import class_balanced_weights
+    >>> class_balanced_weights([1000, 100, 10], beta=0.99)
+    array([0.23014716, 0.36301098, 2.40684186])
+    >>> class_balanced_weights([1000, 100, 10], beta=0.0)
+    array([1., 1., 1.])
+    """
+    if (
+        isinstance(beta, bool)
+        or not isinstance(beta, Real)
+        or not np.isfinite(beta)
+        or not 0 <= beta < 1
+    ):
+        raise ValueError(
+            f"beta must be a number in [0, 1), got {beta!r}; use 0 for no "
+            "re-weighting, or a value close to 1 such as 0.999 or 0.9999 (Cui et al.)."
+        )
+    try:
+        counts = np.asarray(class_counts, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"class_counts must be numbers, one per class; got {class_counts!r}."
+        ) from exc
+    if counts.ndim != 1 or counts.size == 0:
+        raise ValueError(
+            f"class_counts must be a non-empty 1-d array with one count per class, "
+            f"got shape {counts.shape}."
+        )
+    bad = ~np.isfinite(counts) | (counts <= 0)
+    if np.any(bad):
+        raise ValueError(
+            f"class_counts must be finite and > 0, got {_preview(counts[bad])} at "
+            f"positions {_preview(np.flatnonzero(bad))}; a class with no training "
+            "example has no effective number. Drop it, or add a pseudo-count."
+        )
+    if beta == 0:
+        return np.ones_like(counts)
+    # 1 - beta**n loses every digit when beta**n is close to 1 (beta near 1, small n);
+    # -expm1(n log beta) keeps them.
+    weights = (1.0 - beta) / -np.expm1(counts * np.log(beta))
+    return weights * (counts.size / weights.sum())

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from sklearn_lt.priors import check_priors, estimate_priors
+from sklearn_lt.priors import check_priors, class_balanced_weights, estimate_priors
 
 
 def test_estimate_priors_are_label_frequencies_aligned_with_sorted_classes():
@@ -101,3 +101,21 @@ def test_check_priors_rejects_bad_priors_naming_the_problem(priors, match):
 def test_check_priors_error_names_custom_argument():
     with pytest.raises(ValueError, match="target_priors has shape"):
         check_priors([1.0], classes=[0, 1], name="target_priors")
+
+
+def test_class_balanced_weights_are_normalised_effective_number_weights():
+    counts = np.array([1000, 100, 10, 1])
+    beta = 0.999
+    raw = (1 - beta) / (1 - beta ** counts.astype(float))
+    assert_allclose(class_balanced_weights(counts, beta=beta), raw * 4 / raw.sum())
+    # beta = 0 gives equal weights; rarer classes never get less weight.
+    assert_allclose(class_balanced_weights(counts, beta=0.0), np.ones(4))
+    assert np.all(np.diff(class_balanced_weights(counts)) >= 0)
+
+
+@pytest.mark.parametrize(
+    "counts, beta", [([10, 0], 0.9), ([10, 5], 1.0), ([10, 5], -0.1), ([10, -1], 0.9)]
+)
+def test_class_balanced_weights_reject_bad_input(counts, beta):
+    with pytest.raises(ValueError):
+        class_balanced_weights(counts, beta=beta)

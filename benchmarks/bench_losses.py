@@ -1,0 +1,260 @@
+"""Cost of the torch losses, as a ratio to torch.nn.functional.cross_entropy.
+
+For each loss of sklearn_lt.losses, times one forward and backward pass on a batch of
+N=256 float32 logits with C classes (C in 10, 100, 1000 and 8142, iNaturalist 2018's
+number of classes), divided by the time of F.cross_entropy's forward and backward on
+the same logits and targets, measured in the same run: every timing is the median
+of --repeats blocks, the blocks of all losses interleaved in a shuffled order, after
+a warm-up. Runs on the CPU, and on CUDA too when a device is there (with
+synchronisation around each block). Class counts follow an exponential profile with
+imbalance ratio 100.
+
+Targets:
+  - LogitAdjustedLoss at most 1.1x cross-entropy at every C;
+  - the pairwise forms never build an N x C x C tensor: the last table gives, at the
+    largest C, the largest tensor created in the forward pass and the largest tensor
+    saved for backward, in units of N*C (an N x C x C tensor would be C units).
+
+The modules are timed, with their per-call checks (shapes, one aminmax on the
+targets, one finiteness check of the output), since that is what a training loop
+calls; the functional logit_adjusted_loss, torch's own nn.CrossEntropyLoss module
+(what a module call alone costs) and the bare F.cross_entropy(logits + log_priors)
+(the adjustment without any check) are timed as well.
+
+Run: python benchmarks/bench_losses.py [--quick] [--repeats 21] [--threads 1]
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.overrides import TorchFunctionMode
+
+from sklearn_lt.losses import (
+    EqualisedLoss,
+    LDAMLoss,
+    LogitAdjustedLDAMLoss,
+    LogitAdjustedLoss,
+    PairwiseMarginLoss,
+    logit_adjusted_loss,
+)
+
+N_SAMPLES = 256
+TARGET_RATIO = 1.1
+
+
+def progress(message):
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def long_tailed_counts(n_classes, imbalance_ratio=100, n_max=5000):
+    profile = imbalance_ratio ** (-np.arange(n_classes) / max(n_classes - 1, 1))
+    return np.maximum(np.round(n_max * profile), 1)
+
+
+def make_losses(n_classes, device):
+    counts = long_tailed_counts(n_classes)
+    log_priors = np.log(counts / counts.sum())
+    # The general form, with the logit-adjustment margins as its C x C matrix.
+    delta = log_priors[None, :] - log_priors[:, None]
+    la = LogitAdjustedLoss(counts).to(device)
+    return {
+        "cross_entropy (baseline)": F.cross_entropy,
+        # torch's own module: the cost of a module call, for reference.
+        "torch.nn.CrossEntropyLoss": torch.nn.CrossEntropyLoss(),
+        # The bare computation, without the module's checks: the floor of any
+        # implementation made of torch ops (one add, then cross_entropy).
+        "bare F.cross_entropy(logits + log_priors)": (
+            lambda logits, target: F.cross_entropy(
+                torch.add(logits, la.log_priors), target
+            )
+        ),
+        "LogitAdjustedLoss": la,
+        "logit_adjusted_loss (function)": (
+            lambda logits, target: logit_adjusted_loss(logits, target, la.log_priors)
+        ),
+        "PairwiseMarginLoss": PairwiseMarginLoss(delta).to(device),
+        "LDAMLoss": LDAMLoss(counts).to(device),
+        "EqualisedLoss": EqualisedLoss(counts).to(device),
+        "LogitAdjustedLDAMLoss": LogitAdjustedLDAMLoss(counts).to(device),
+    }
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_block(loss, logits, target, inner, device):
+    sync(device)
+    start = time.perf_counter()
+    for _ in range(inner):
+        logits.grad = None
+        loss(logits, target).backward()
+    sync(device)
+    return (time.perf_counter() - start) / inner
+
+
+def time_losses(losses, logits, target, repeats, device, block_seconds):
+    for loss in losses.values():  # warm-up (allocator, kernels, dispatch caches)
+        time_block(loss, logits, target, 5, device)
+    one = time_block(losses["cross_entropy (baseline)"], logits, target, 20, device)
+    inner = max(1, int(block_seconds / one))
+    samples = {name: [] for name in losses}
+    order = list(losses)
+    shuffler = random.Random(0)
+    for _ in range(repeats):
+        # Interleaved, so drifts hit all losses alike, and shuffled, so no loss
+        # always runs on the heap (freed blocks, page faults) its neighbour left.
+        shuffler.shuffle(order)
+        for name in order:
+            samples[name].append(
+                time_block(losses[name], logits, target, inner, device)
+            )
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+class LargestNewTensor(TorchFunctionMode):
+    """numel of the largest tensor a torch function returns (views excluded)."""
+
+    def __init__(self, existing):
+        super().__init__()
+        self.existing = {t.untyped_storage().data_ptr() for t in existing}
+        self.largest = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for item in out if isinstance(out, tuple | list) else (out,):
+            if (
+                isinstance(item, torch.Tensor)
+                and item.untyped_storage().data_ptr() not in self.existing
+            ):
+                self.largest = max(self.largest, item.numel())
+        return out
+
+
+def largest_tensors(loss, logits, target):
+    """(largest tensor created in forward, largest saved for backward), in numel."""
+    saved = [0]
+
+    def pack(tensor):
+        saved.append(tensor.numel())
+        return tensor
+
+    existing = [logits, target]
+    if isinstance(loss, torch.nn.Module):
+        existing += list(loss.buffers())
+    recorder = LargestNewTensor(existing)
+    hooks = torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor)
+    with hooks, recorder:
+        out = loss(logits, target)
+    logits.grad = None
+    out.backward()
+    return recorder.largest, max(saved)
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join("---" for _ in header) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def run_device(device, class_sizes, repeats, block_seconds):
+    generator = torch.Generator().manual_seed(0)
+    times = {}
+    memory = {}
+    for n_classes in class_sizes:
+        progress(f"{device}: C={n_classes}")
+        logits = torch.randn(N_SAMPLES, n_classes, generator=generator).to(device)
+        logits.requires_grad_(True)
+        target = torch.randint(0, n_classes, (N_SAMPLES,), generator=generator)
+        target = target.to(device)
+        losses = make_losses(n_classes, device)
+        times[n_classes] = time_losses(
+            losses, logits, target, repeats, device, block_seconds
+        )
+        memory[n_classes] = {
+            name: largest_tensors(loss, logits, target) for name, loss in losses.items()
+        }
+    names = list(times[class_sizes[0]])
+    baseline = "cross_entropy (baseline)"
+    rows = [
+        [f"{name} (us)"] + [f"{times[c][name] * 1e6:.1f}" for c in class_sizes]
+        for name in names[:1]
+    ]
+    for name in names[1:]:
+        rows.append(
+            [name]
+            + [f"{times[c][name] / times[c][baseline]:.2f}x" for c in class_sizes]
+        )
+    print(f"\n### {device}: forward+backward time / cross_entropy's (N={N_SAMPLES})\n")
+    print(markdown_table(["loss"] + [f"C={c}" for c in class_sizes], rows))
+
+    largest = class_sizes[-1]
+    units = N_SAMPLES * largest
+    mem_rows = [
+        [name, f"{created / units:.2f}", f"{saved / units:.2f}"]
+        for name, (created, saved) in memory[largest].items()
+    ]
+    print(
+        f"\n### {device}: largest tensors at C={largest}, in units of N*C = {units} "
+        f"(N x C x C would be {largest})\n"
+    )
+    print(markdown_table(["loss", "largest created", "largest saved"], mem_rows))
+
+    ratios = {
+        c: times[c]["LogitAdjustedLoss"] / times[c][baseline] for c in class_sizes
+    }
+    missed = {c: r for c, r in ratios.items() if r > TARGET_RATIO}
+    module = "torch.nn.CrossEntropyLoss"
+    versus_module = ", ".join(
+        f"C={c}: {times[c]['LogitAdjustedLoss'] / times[c][module]:.2f}x"
+        for c in class_sizes
+    )
+    print(f"\nLogitAdjustedLoss / torch.nn.CrossEntropyLoss: {versus_module}.")
+    if missed:
+        verdict = (
+            "NOT MET (" + ", ".join(f"C={c}: {r:.2f}x" for c, r in missed.items()) + ")"
+        )
+    else:
+        verdict = "met"
+    print(f"Target: LogitAdjustedLoss <= {TARGET_RATIO}x cross_entropy: {verdict}.")
+    worst = max(max(m) for m in memory[largest].values()) / units
+    verdict = "met" if worst <= 2 else "NOT MET"
+    print(f"Target: no N x C x C tensor: {verdict} (largest tensor {worst:.2f} x N*C).")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter blocks")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument(
+        "--threads", type=int, default=None, help="CPU threads (default: torch's)"
+    )
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    repeats = args.repeats or (5 if args.quick else 21)
+    block_seconds = 0.01 if args.quick else 0.05
+    class_sizes = [10, 100, 1000, 8142]
+
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
+        f"N={N_SAMPLES}, median of {repeats} blocks of about "
+        f"{block_seconds * 1e3:.0f} ms"
+    )
+    devices = [torch.device("cpu")]
+    if torch.cuda.is_available():
+        devices.append(torch.device("cuda"))
+    for device in devices:
+        run_device(device, class_sizes, repeats, block_seconds)
+
+
+if __name__ == "__main__":
+    main()

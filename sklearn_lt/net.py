@@ -1,0 +1,630 @@
+"""``LogitAdjustedNet``: a skorch classifier trained with a long-tail loss.
+
+Needs the ``torch`` extra (``pip install "sklearn-lt[torch]"``); this is the only
+module besides :mod:`sklearn_lt.losses` that imports torch and skorch.
+"""
+
+import inspect
+import math
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from scipy.special import log_softmax
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_array
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EpochScoring
+from skorch.dataset import ValidSplit
+from skorch.utils import to_numpy
+
+from ._compat import InvalidParameterError
+from ._posthoc import _check_targets, _resolve_priors
+from .losses import (
+    EqualisedLoss,
+    LDAMLoss,
+    LogitAdjustedLDAMLoss,
+    LogitAdjustedLoss,
+)
+from .metrics import balanced_error
+from .priors import _label_indices, check_priors, class_balanced_weights
+
+__all__ = ["LOSSES", "LogitAdjustedNet", "MLPModule"]
+
+#: Loss names accepted by ``LogitAdjustedNet(loss=...)``, with the rows of the
+#: seed paper's table they reproduce.
+LOSSES = (
+    "logit_adjusted",  # logit adjustment loss (Menon et al., 2021)
+    "cross_entropy",  # ERM; with posthoc_tau or weight normalisation: post-hoc rows
+    "class_balanced",  # Cui et al. (2019), effective-number weights from the start
+    "ldam",  # adaptive margin (Cao et al., 2019); add drw_epoch for "+ DRW"
+    "equalised",  # Tan et al. (2020)
+    "logit_adjusted_ldam",  # logit adjustment plus adaptive margin
+)
+
+
+class MLPModule(torch.nn.Module):
+    """A multilayer perceptron whose last linear layer is named ``classifier``.
+
+    ``LogitAdjustedNet`` fills in ``n_features`` and ``n_classes`` from the data at
+    ``fit``, so ``LogitAdjustedNet(MLPModule)`` works on any tabular data.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of input features.
+
+    n_classes : int
+        Number of classes (output logits).
+
+    hidden_units : tuple of int, default=(64,)
+        Width of each hidden layer (ReLU activations).
+
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+    """
+
+    def __init__(self, n_features, n_classes, hidden_units=(64,), dropout=0.0):
+        super().__init__()
+        layers, width = [], n_features
+        for units in hidden_units:
+            layers += [torch.nn.Linear(width, units), torch.nn.ReLU()]
+            if dropout:
+                layers.append(torch.nn.Dropout(dropout))
+            width = units
+        self.features = torch.nn.Sequential(*layers)
+        self.classifier = torch.nn.Linear(width, n_classes)
+
+    def forward(self, X):
+        return self.classifier(self.features(X))
+
+
+# skorch's own default: 5-fold stratified hold-out of 20% for the epoch metrics.
+_DEFAULT_TRAIN_SPLIT = ValidSplit(5, stratified=True)
+
+
+def _encoded_balanced_error(net, X, y):
+    """Balanced error on the encoded validation labels, for the epoch history."""
+    return balanced_error(to_numpy(y), net._predict_codes(X))
+
+
+def _encoded_accuracy(net, X, y):
+    return float(np.mean(to_numpy(y) == net._predict_codes(X)))
+
+
+class LogitAdjustedNet(NeuralNetClassifier):
+    r"""A skorch neural-net classifier trained with a long-tail loss.
+
+    The class priors :math:`\pi` and counts come from ``y`` at ``fit``; the loss
+    is built from them on the net's ``device``. With the default
+    ``loss="logit_adjusted"`` the net minimises softmax cross-entropy on
+    :math:`f_y(x) + \tau \log \pi_y` and predicts :math:`\operatorname{argmax}_y
+    f_y(x)`: the logit-adjusted loss of Menon et al. (2021), "Long-tail learning
+    via logit adjustment". The other losses and the post-hoc options give every
+    method row of that paper's table:
+
+    ========================================  =====================================
+    row of the table                          parameters
+    ========================================  =====================================
+    ERM                                       ``loss="cross_entropy"``
+    Weight normalisation (tau = 1 / tuned)    ``loss="cross_entropy"``,
+                                              ``weight_norm_layer="classifier"``,
+                                              ``weight_norm_tau=1.0`` (or tuned)
+    Class-balanced                            ``loss="class_balanced"``
+    Adaptive (LDAM)                           ``loss="ldam"``
+    Adaptive + DRW                            ``loss="ldam"``, ``drw_epoch=k``
+    Equalised                                 ``loss="equalised"``
+    Logit adjustment post-hoc                 ``loss="cross_entropy"``,
+                                              ``posthoc_tau=1.0``
+    Logit adjustment loss                     ``loss="logit_adjusted"``
+    Logit adjustment plus adaptive            ``loss="logit_adjusted_ldam"``
+    ========================================  =====================================
+
+    Parameters
+    ----------
+    module : torch module class or instance
+        Maps a batch of inputs to logits of shape ``(batch, n_classes)``. A module
+        class whose ``__init__`` takes ``n_features`` or ``n_classes`` gets them
+        from the data, unless given as ``module__n_features=...``; see
+        :class:`MLPModule`.
+
+    loss : str or torch module class, default="logit_adjusted"
+        One of ``"logit_adjusted"``, ``"cross_entropy"``, ``"class_balanced"``,
+        ``"ldam"``, ``"equalised"``, ``"logit_adjusted_ldam"``, or a loss class
+        taking ``(logits, target)``. A class is built with whichever of
+        ``priors``, ``class_counts`` and ``tau`` its ``__init__`` takes, plus the
+        ``criterion__*`` parameters; so are the named losses (e.g.
+        ``criterion__max_margin=0.3`` for LDAM).
+
+    tau : float, default=1.0
+        Scale of the logit adjustment inside the logit-adjusted losses.
+
+    priors : "train", array-like of shape (n_classes,) or dict, default="train"
+        Class priors, as in :class:`sklearn_lt.LogitAdjustedClassifier`.
+
+    posthoc_tau : float, default=0.0
+        Post-hoc adjustment at prediction time: predictions use
+        :math:`f_y(x) - \text{posthoc\_tau} \cdot \log \pi_y`. ``1.0`` on a
+        cross-entropy net is the paper's "logit adjustment post-hoc" row.
+
+    drw_epoch : int or None, default=None
+        Deferred re-weighting (Cao et al., 2019): train this many epochs
+        unweighted, then switch class-balanced weights on in the loss.
+
+    cb_beta : float, default=0.9999
+        ``beta`` of the class-balanced weights (Cui et al., 2019) used by
+        ``loss="class_balanced"`` and by deferred re-weighting.
+
+    weight_norm_layer : str or None, default=None
+        Name of the final linear layer (as in ``module_.get_submodule``) whose
+        class weight vectors are normalised post hoc,
+        :math:`w_y / \lVert w_y \rVert^{\tau}` (Kang et al., 2020), when
+        predicting. Its bias is left as it is.
+
+    weight_norm_tau : float, default=1.0
+        The :math:`\tau` of weight normalisation.
+
+    random_state : int or None, default=None
+        Seed of torch's random number generator during ``fit`` (weight
+        initialisation, batch shuffling, dropout), for reproducible training. The
+        generator is forked, so the caller's torch random state is left as it was.
+        ``None`` uses torch's global generator as it is.
+
+    criterion : ignored
+        The criterion is built from ``loss``; its parameters are still passed as
+        ``criterion__name=value``.
+
+    train_split, classes, **kwargs
+        As in :class:`skorch.NeuralNetClassifier` (optimizer, lr, max_epochs,
+        batch_size, callbacks, device, ...).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (any labels, strings too), in the order of the logits.
+
+    priors_ : ndarray of shape (n_classes,)
+        Class priors, aligned with ``classes_``.
+
+    class_counts_ : ndarray of shape (n_classes,)
+        Training examples of each class.
+
+    n_features_in_ : int
+        Number of features of ``X`` (for array inputs).
+
+    Notes
+    -----
+    ``predict_proba`` returns :math:`\operatorname{softmax}(f(x) -
+    \text{posthoc\_tau} \log \pi)`. What it estimates depends on training:
+    for a cross-entropy net with ``posthoc_tau=0`` it is the posterior under the
+    *training* class distribution; for a net trained with the logit-adjusted
+    loss (``tau=1``), or a cross-entropy net with ``posthoc_tau=1``, it is the
+    posterior under *balanced* (uniform) priors. To go from one to the other,
+    multiply by :math:`\pi_y` (balanced to training) or divide by it (training
+    to balanced) and renormalise: in log space add or subtract ``log(priors_)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn_lt.net import LogitAdjustedNet, MLPModule
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> net = LogitAdjustedNet(MLPModule, max_epochs=5, verbose=0)
+    >>> net = net.fit(X.astype(np.float32), y)
+    >>> net.priors_.round(2)
+    array([0.9, 0.1])
+    >>> net.predict(X[:3].astype(np.float32)).shape
+    (3,)
+    """
+
+    def __init__(
+        self,
+        module,
+        *args,
+        loss="logit_adjusted",
+        tau=1.0,
+        priors="train",
+        posthoc_tau=0.0,
+        drw_epoch=None,
+        cb_beta=0.9999,
+        weight_norm_layer=None,
+        weight_norm_tau=1.0,
+        random_state=None,
+        criterion=None,
+        train_split=_DEFAULT_TRAIN_SPLIT,
+        classes=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            *args,
+            criterion=criterion,
+            train_split=train_split,
+            classes=classes,
+            **kwargs,
+        )
+        self.loss = loss
+        self.tau = tau
+        self.priors = priors
+        self.posthoc_tau = posthoc_tau
+        self.drw_epoch = drw_epoch
+        self.cb_beta = cb_beta
+        self.weight_norm_layer = weight_norm_layer
+        self.weight_norm_tau = weight_norm_tau
+        self.random_state = random_state
+
+    # -- checks ---------------------------------------------------------------
+
+    def _check_params(self):
+        for name in ("tau", "posthoc_tau", "weight_norm_tau"):
+            value = getattr(self, name)
+            if (
+                not isinstance(value, Real)
+                or isinstance(value, bool)
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of LogitAdjustedNet must be a finite "
+                    f"float >= 0. Got {value!r} instead."
+                )
+        if isinstance(self.loss, str):
+            if self.loss not in LOSSES:
+                raise InvalidParameterError(
+                    f"The 'loss' parameter of LogitAdjustedNet must be one of "
+                    f"{list(LOSSES)} or a torch loss class. Got {self.loss!r} instead."
+                )
+        elif not (
+            isinstance(self.loss, type) and issubclass(self.loss, torch.nn.Module)
+        ):
+            raise InvalidParameterError(
+                "The 'loss' parameter of LogitAdjustedNet must be a loss name or a "
+                f"torch.nn.Module subclass. Got {self.loss!r} instead."
+            )
+        if self.drw_epoch is not None and (
+            not isinstance(self.drw_epoch, Integral)
+            or isinstance(self.drw_epoch, bool)
+            or self.drw_epoch < 0
+        ):
+            raise InvalidParameterError(
+                "The 'drw_epoch' parameter of LogitAdjustedNet must be None or an "
+                f"int >= 0. Got {self.drw_epoch!r} instead."
+            )
+        if not (isinstance(self.cb_beta, Real) and 0 <= self.cb_beta < 1):
+            raise InvalidParameterError(
+                "The 'cb_beta' parameter of LogitAdjustedNet must be a float in "
+                f"[0, 1). Got {self.cb_beta!r} instead."
+            )
+        if self.random_state is not None and not isinstance(
+            self.random_state, Integral
+        ):
+            raise InvalidParameterError(
+                "The 'random_state' parameter of LogitAdjustedNet must be None or an "
+                f"int. Got {self.random_state!r} instead."
+            )
+        if self.weight_norm_layer is not None and not isinstance(
+            self.weight_norm_layer, str
+        ):
+            raise InvalidParameterError(
+                "The 'weight_norm_layer' parameter of LogitAdjustedNet must be None "
+                f"or a layer name. Got {self.weight_norm_layer!r} instead."
+            )
+
+    def _prepare_X(self, X, *, reset):
+        """Array-likes become checked float32 arrays; tensors, dicts, datasets pass."""
+        if hasattr(X, "tocsr"):
+            raise TypeError(
+                "LogitAdjustedNet does not take sparse X (got "
+                f"{type(X).__name__}); convert it with X.toarray() or use a "
+                "skorch Dataset that densifies each batch."
+            )
+        if not isinstance(X, (torch.Tensor, torch.utils.data.Dataset, dict)):
+            X = check_array(X, dtype=np.float32, input_name="X")
+            if reset:
+                self.n_features_in_ = X.shape[1]
+            elif hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but LogitAdjustedNet is expecting "
+                    f"{self.n_features_in_} features as input."
+                )
+        return X
+
+    # -- fit ------------------------------------------------------------------
+
+    def fit(self, X, y, **fit_params):
+        """Estimate the class priors from ``y``, build the loss, and train.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), tensor or Dataset
+            Training inputs. Arrays and data frames are converted to float32.
+
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings).
+
+        **fit_params : dict
+            Passed to :meth:`skorch.NeuralNet.fit`.
+
+        Returns
+        -------
+        self : LogitAdjustedNet
+            The trained net.
+        """
+        X, codes = self._prepare_fit(X, y, reset=True)
+        with self._seeded():
+            # NeuralNet.fit, without going through our partial_fit (y is encoded).
+            if not self.warm_start or not self.initialized_:
+                self.initialize()
+            NeuralNetClassifier.partial_fit(
+                self, X, codes, _routing_method="fit", **fit_params
+            )
+        return self
+
+    def partial_fit(self, X, y, classes=None, **fit_params):
+        """Train for ``max_epochs`` more epochs; the first call sets the priors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), tensor or Dataset
+            Training inputs.
+
+        y : array-like of shape (n_samples,)
+            Class labels, among the classes of the first call (or ``classes``).
+
+        classes : array-like, default=None
+            Unused; pass ``classes`` to the constructor to fix the classes.
+
+        **fit_params : dict
+            Passed to :meth:`skorch.NeuralNet.partial_fit`.
+
+        Returns
+        -------
+        self : LogitAdjustedNet
+            The trained net.
+        """
+        reset = not (self.initialized_ and hasattr(self, "fit_classes_"))
+        X, codes = self._prepare_fit(X, y, reset=reset)
+        with self._seeded():
+            return super().partial_fit(X, codes, **fit_params)
+
+    def _prepare_fit(self, X, y, *, reset):
+        """Check everything, set the priors (on reset), and encode ``y``."""
+        self._check_params()
+        X = self._prepare_X(X, reset=reset)
+        labels = _check_targets(y)
+        if not reset:
+            return X, _label_indices(labels, self.fit_classes_).astype(np.int64)
+        if self.classes is not None:
+            classes = np.asarray(self.classes)
+        else:
+            classes = np.unique(labels)
+        # Both raise on unknown labels, priors of the wrong length, a missing class.
+        priors = _resolve_priors(self.priors, labels, classes, None)
+        codes = _label_indices(labels, classes)
+        self.fit_classes_ = classes
+        self.priors_ = priors
+        self.class_counts_ = np.bincount(codes, minlength=classes.size)
+        return X, codes.astype(np.int64)
+
+    @contextmanager
+    def _seeded(self):
+        if self.random_state is None:
+            yield
+            return
+        devices = []
+        if torch.cuda.is_available() and str(self.device).startswith("cuda"):
+            devices = [torch.device(self.device).index or 0]
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self.random_state)
+            yield
+
+    def check_data(self, X, y):
+        super().check_data(X, y)
+        # skorch infers classes from the encoded y; the labels are ours.
+        if hasattr(self, "fit_classes_"):
+            self.classes_inferred_ = self.fit_classes_
+
+    @property
+    def _default_callbacks(self):
+        callbacks = dict(super()._default_callbacks)
+        callbacks["valid_acc"] = EpochScoring(
+            _encoded_accuracy, name="valid_acc", lower_is_better=False
+        )
+        callbacks["valid_bal_err"] = EpochScoring(
+            _encoded_balanced_error, name="valid_bal_err", lower_is_better=True
+        )
+        order = list(callbacks)
+        # PrintLog last, so that it prints the new columns.
+        order.append(order.pop(order.index("print_log")))
+        return [(name, callbacks[name]) for name in order]
+
+    def _n_classes(self):
+        if hasattr(self, "fit_classes_"):
+            return self.fit_classes_.size
+        if self.classes is not None:
+            return len(self.classes)
+        return None
+
+    def initialize_module(self):
+        kwargs = self.get_params_for("module")
+        if isinstance(self.module, type):
+            accepted = inspect.signature(self.module).parameters
+            inferred = {
+                "n_features": getattr(self, "n_features_in_", None),
+                "n_classes": self._n_classes(),
+            }
+            for name, value in inferred.items():
+                if name in accepted and name not in kwargs and value is not None:
+                    kwargs[name] = value
+        self.module_ = self.initialized_instance(self.module, kwargs)
+        if self.weight_norm_layer is not None:
+            self._normalised_layer()  # fail now, before training, on a bad name
+        return self
+
+    def _loss_priors_and_counts(self):
+        if hasattr(self, "priors_"):
+            return self.priors_, self.class_counts_
+        if self.classes is not None and not isinstance(self.priors, str):
+            priors = check_priors(self.priors, np.asarray(self.classes))
+            return priors, None
+        raise AttributeError(
+            "LogitAdjustedNet builds its loss from the class priors of y: call fit, "
+            "or pass classes=... and explicit priors=... to initialize without data."
+        )
+
+    def initialize_criterion(self):
+        priors, counts = self._loss_priors_and_counts()
+        kwargs = self.get_params_for("criterion")
+        name = self.loss if isinstance(self.loss, str) else None
+        if name == "cross_entropy":
+            cls, kwargs = LogitAdjustedLoss, {"tau": 0.0, **kwargs}
+        elif name == "class_balanced":
+            weights = class_balanced_weights(counts, beta=self.cb_beta)
+            cls, kwargs = LogitAdjustedLoss, {"tau": 0.0, "class_weight": weights}
+        elif name is not None:
+            cls = {
+                "logit_adjusted": LogitAdjustedLoss,
+                "ldam": LDAMLoss,
+                "equalised": EqualisedLoss,
+                "logit_adjusted_ldam": LogitAdjustedLDAMLoss,
+            }[name]
+        else:
+            cls = self.loss
+        accepted = inspect.signature(cls).parameters
+        known = {"priors": priors, "class_counts": counts, "tau": self.tau}
+        for key, value in known.items():
+            if key in accepted and key not in kwargs:
+                if value is None:
+                    raise AttributeError(
+                        f"{cls.__name__} needs class_counts, which come from y: "
+                        "call fit."
+                    )
+                kwargs[key] = value
+        self.criterion_ = cls(**kwargs)
+        self.drw_active_ = False
+        return self
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
+        if (
+            self.drw_epoch is not None
+            and not self.drw_active_
+            and len(self.history) > self.drw_epoch
+        ):
+            weights = class_balanced_weights(self.class_counts_, beta=self.cb_beta)
+            self.criterion_.set_class_weight(weights)
+            self.drw_active_ = True
+
+    # -- predict --------------------------------------------------------------
+
+    def _normalised_layer(self):
+        try:
+            layer = self.module_.get_submodule(self.weight_norm_layer)
+        except AttributeError as exc:
+            raise ValueError(
+                f"weight_norm_layer={self.weight_norm_layer!r} names no submodule of "
+                f"{type(self.module_).__name__}; give the name of its final linear "
+                "layer as in module_.named_modules()."
+            ) from exc
+        weight = getattr(layer, "weight", None)
+        n_classes = self._n_classes()
+        if weight is None or weight.ndim != 2 or weight.shape[0] != n_classes:
+            shape = None if weight is None else tuple(weight.shape)
+            raise ValueError(
+                f"weight_norm_layer={self.weight_norm_layer!r} must be a linear "
+                f"layer with one weight row per class ({n_classes}); its weight has "
+                f"shape {shape}."
+            )
+        return layer
+
+    @contextmanager
+    def _weight_normalised(self):
+        """Swap in w_y / ||w_y||^tau for the duration of a prediction."""
+        if self.weight_norm_layer is None:
+            yield
+            return
+        layer = self._normalised_layer()
+        original = layer.weight.data
+        norms = original.norm(dim=1, keepdim=True).clamp_min(torch.finfo().tiny)
+        layer.weight.data = original / norms.pow(self.weight_norm_tau)
+        try:
+            yield
+        finally:
+            layer.weight.data = original
+
+    def evaluation_step(self, batch, training=False):
+        with self._weight_normalised():
+            return super().evaluation_step(batch, training=training)
+
+    def _logits(self, X):
+        """Post-hoc adjusted logits (float64 numpy) of every row of ``X``."""
+        if not (self.initialized_ and hasattr(self, "fit_classes_")):
+            raise NotFittedError(
+                "This LogitAdjustedNet is not fitted yet; call fit(X, y) first."
+            )
+        X = self._prepare_X(X, reset=False)
+        chunks = []
+        for out in self.forward_iter(X, training=False):
+            out = out[0] if isinstance(out, tuple) else out
+            chunks.append(to_numpy(out.float()).astype(np.float64))
+        logits = np.concatenate(chunks, axis=0)
+        if self.posthoc_tau:
+            logits = logits - self.posthoc_tau * np.log(self.priors_)
+        return logits
+
+    def _predict_codes(self, X):
+        return np.argmax(self._logits(X), axis=1)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`, computed in log space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), tensor or Dataset
+            Inputs.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``.
+        """
+        return log_softmax(self._logits(X), axis=1)
+
+    def predict_proba(self, X):
+        r"""Softmax of the (post-hoc adjusted) logits.
+
+        See the Notes of the class for which distribution this estimates.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), tensor or Dataset
+            Inputs.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """Predict the class with the largest (post-hoc adjusted) logit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), tensor or Dataset
+            Inputs.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, from ``classes_``.
+        """
+        codes = self._predict_codes(X)
+        return self.classes_[codes]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags

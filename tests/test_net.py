@@ -1,0 +1,328 @@
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from scipy.special import softmax  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.datasets import load_digits, make_classification  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.model_selection import GridSearchCV, train_test_split  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler  # noqa: E402
+
+from sklearn_lt.losses import LDAMLoss, LogitAdjustedLoss  # noqa: E402
+from sklearn_lt.metrics import balanced_error, balanced_error_scorer  # noqa: E402
+from sklearn_lt.net import LogitAdjustedNet, MLPModule  # noqa: E402
+
+ADAM = {"optimizer": torch.optim.Adam, "verbose": 0}
+
+
+def _net(**params):
+    defaults = {
+        "max_epochs": 20,
+        "lr": 0.01,
+        "train_split": None,
+        "random_state": 0,
+        **ADAM,
+    }
+    return LogitAdjustedNet(MLPModule, **{**defaults, **params})
+
+
+def _small(n_samples=300, seed=0):
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_features=6,
+        n_informative=4,
+        n_classes=3,
+        weights=[0.7, 0.2, 0.1],
+        random_state=seed,
+    )
+    return X.astype(np.float32), y
+
+
+def _long_tailed_digits(imbalance_ratio=100, seed=0):
+    """Digits with an exponential training profile and a balanced test split."""
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.4, stratify=y, random_state=seed
+    )
+    rng = np.random.default_rng(seed)
+    n_max = np.bincount(y_train).min()
+    keep = np.concatenate(
+        [
+            rng.choice(
+                np.flatnonzero(y_train == k),
+                max(1, int(n_max * imbalance_ratio ** (-k / 9))),
+                replace=False,
+            )
+            for k in range(10)
+        ]
+    )
+    return X_train[keep], y_train[keep], X_test, y_test
+
+
+def test_logit_adjusted_loss_and_posthoc_beat_cross_entropy_on_long_tailed_digits():
+    erm, adjusted_loss, posthoc = [], [], []
+    for seed in range(3):
+        X, y, X_test, y_test = _long_tailed_digits(seed=seed)
+        params = {"max_epochs": 60, "batch_size": 64, "random_state": seed}
+        ce = _net(loss="cross_entropy", **params).fit(X, y)
+        la = _net(loss="logit_adjusted", **params).fit(X, y)
+        erm.append(balanced_error(y_test, ce.predict(X_test)))
+        adjusted_loss.append(balanced_error(y_test, la.predict(X_test)))
+        ce.set_params(posthoc_tau=1.0)
+        posthoc.append(balanced_error(y_test, ce.predict(X_test)))
+    # Measured over seeds 0-2: ERM 0.24, logit-adjusted loss 0.20, post-hoc 0.18.
+    assert np.mean(adjusted_loss) < np.mean(erm) - 0.02
+    assert np.mean(posthoc) < np.mean(erm) - 0.02
+
+
+def test_priors_counts_and_loss_buffers_come_from_y_with_string_labels():
+    X, y = _small()
+    names = np.array(["ant", "bee", "cat"])
+    net = _net(max_epochs=2).fit(X, names[y])
+    assert_array_equal(net.classes_, names)
+    assert_array_equal(net.class_counts_, np.bincount(y))
+    assert_allclose(net.priors_, np.bincount(y) / y.size)
+    assert isinstance(net.criterion_, LogitAdjustedLoss)
+    assert_allclose(net.criterion_.log_priors.numpy(), np.log(net.priors_), rtol=1e-6)
+    assert set(net.predict(X)) <= set(names)
+
+
+def test_predictions_are_argmax_and_softmax_of_posthoc_adjusted_logits():
+    X, y = _small()
+    net = _net(loss="cross_entropy", posthoc_tau=0.7).fit(X, y)
+    logits = net.forward(X).numpy().astype(np.float64)
+    adjusted = logits - 0.7 * np.log(net.priors_)
+    assert_allclose(net.predict_proba(X), softmax(adjusted, axis=1), rtol=1e-5)
+    assert_array_equal(net.predict(X), adjusted.argmax(axis=1))
+    assert_allclose(np.exp(net.predict_log_proba(X)), net.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "loss, expected",
+    [
+        ("ldam", "LDAMLoss"),
+        ("equalised", "EqualisedLoss"),
+        ("logit_adjusted_ldam", "LogitAdjustedLDAMLoss"),
+        ("cross_entropy", "LogitAdjustedLoss"),
+        ("class_balanced", "LogitAdjustedLoss"),
+        (LDAMLoss, "LDAMLoss"),
+    ],
+)
+def test_every_loss_trains(loss, expected):
+    X, y = _small()
+    net = _net(loss=loss, max_epochs=3).fit(X, y)
+    assert type(net.criterion_).__name__ == expected
+    assert np.isfinite(net.history[-1, "train_loss"])
+
+
+def test_criterion_parameters_reach_the_loss():
+    X, y = _small()
+    net = _net(loss="ldam", criterion__max_margin=0.3, max_epochs=1).fit(X, y)
+    assert net.criterion_.max_margin == 0.3
+
+
+def test_class_balanced_loss_uses_effective_number_weights():
+    X, y = _small()
+    net = _net(loss="class_balanced", cb_beta=0.99, max_epochs=1).fit(X, y)
+    counts = np.bincount(y)
+    weights = (1 - 0.99) / (1 - 0.99**counts)
+    weights *= counts.size / weights.sum()
+    assert_allclose(net.criterion_.class_weight.numpy(), weights, rtol=1e-5)
+
+
+class _RecordWeights(Callback):
+    """Records the loss's class weights at the start of each epoch."""
+
+    def initialize(self):
+        self.seen = []
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        weight = net.criterion_.class_weight  # empty while no weights are set
+        self.seen.append(weight.numpy().copy() if weight.numel() else None)
+
+
+def test_deferred_reweighting_switches_weights_on_after_drw_epoch():
+    X, y = _small()
+    recorder = _RecordWeights()
+    _net(loss="ldam", drw_epoch=2, max_epochs=4, callbacks=[recorder]).fit(X, y)
+    # The net's own on_epoch_begin runs before the callbacks of that epoch.
+    assert recorder.seen[0] is None and recorder.seen[1] is None
+    counts = np.bincount(y)
+    weights = (1 - 0.9999) / (1 - 0.9999**counts)
+    weights *= counts.size / weights.sum()
+    assert_allclose(recorder.seen[2], weights, rtol=1e-5)
+    assert_allclose(recorder.seen[3], weights, rtol=1e-5)
+
+
+def test_weight_normalisation_matches_manual_tau_norm():
+    X, y = _small()
+    net = _net(loss="cross_entropy").fit(X, y)
+    features = net.module_.features(torch.as_tensor(X)).detach().numpy()
+    W = net.module_.classifier.weight.detach().numpy().astype(np.float64)
+    b = net.module_.classifier.bias.detach().numpy().astype(np.float64)
+    for tau in (0.0, 1.0, 1.7):
+        net.set_params(weight_norm_layer="classifier", weight_norm_tau=tau)
+        W_tau = W / np.linalg.norm(W, axis=1, keepdims=True) ** tau
+        expected = features @ W_tau.T + b
+        assert_allclose(net.forward(X).numpy(), expected, rtol=1e-4, atol=1e-5)
+        assert_array_equal(net.predict(X), expected.argmax(axis=1))
+    # The trained weights are left untouched.
+    assert_array_equal(net.module_.classifier.weight.detach().numpy(), W)
+
+
+def test_bad_weight_norm_layer_fails_before_training():
+    X, y = _small()
+    net = _net(weight_norm_layer="features")
+    with pytest.raises(ValueError, match="one weight row per class"):
+        net.fit(X, y)
+    with pytest.raises(ValueError, match="names no submodule"):
+        _net(weight_norm_layer="head").fit(X, y)
+
+
+def test_balanced_error_per_epoch_is_in_the_history():
+    X, y = _small()
+    net = _net(max_epochs=3, train_split=LogitAdjustedNet(MLPModule).train_split)
+    net.fit(X, y)
+    values = net.history[:, "valid_bal_err"]
+    assert len(values) == 3 and all(0 <= v <= 1 for v in values)
+
+
+def test_skorch_callbacks_work():
+    X, y = _small()
+    net = LogitAdjustedNet(
+        MLPModule,
+        max_epochs=50,
+        lr=0.01,
+        random_state=0,
+        callbacks=[
+            EarlyStopping(monitor="valid_loss", patience=2, threshold=1e9),
+            LRScheduler(policy="StepLR", step_size=1, gamma=0.5),
+        ],
+        **ADAM,
+    ).fit(X, y)
+    assert len(net.history) < 50  # stopped early
+
+
+def test_clone_set_params_and_grid_search_over_tau_and_loss():
+    X, y = _small()
+    net = _net(max_epochs=3)
+    assert clone(net).get_params()["tau"] == 1.0
+    search = GridSearchCV(
+        net,
+        {"tau": [0.0, 1.0], "loss": ["logit_adjusted", "ldam"]},
+        scoring=balanced_error_scorer,
+        cv=2,
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert search.best_params_["loss"] in ("logit_adjusted", "ldam")
+
+
+def test_in_a_pipeline():
+    X, y = _small()
+    pipe = make_pipeline(StandardScaler(), _net(max_epochs=3)).fit(X, y)
+    assert pipe.predict(X).shape == y.shape
+
+
+def test_seeded_fits_are_reproducible_and_leave_global_rng_alone():
+    X, y = _small()
+    state = torch.random.get_rng_state()
+    net = _net(random_state=3).fit(X, y)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    first = net.predict_proba(X)
+    assert_allclose(_net(random_state=3).fit(X, y).predict_proba(X), first)
+
+
+def test_pickle_round_trip_predicts_the_same():
+    X, y = _small()
+    net = _net(posthoc_tau=0.5).fit(X, y)
+    restored = pickle.loads(pickle.dumps(net))
+    assert_array_equal(restored.predict(X), net.predict(X))
+    assert_allclose(restored.predict_proba(X), net.predict_proba(X))
+
+
+def test_unfitted_and_wrong_width_inputs_are_rejected():
+    X, y = _small()
+    with pytest.raises(NotFittedError):
+        _net().predict(X)
+    net = _net(max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but LogitAdjustedNet"):
+        net.predict(X[:, :5])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"tau": -1.0}, "'tau' parameter"),
+        ({"tau": float("nan")}, "'tau' parameter"),
+        ({"posthoc_tau": float("inf")}, "'posthoc_tau' parameter"),
+        ({"loss": "focal"}, "'loss' parameter .* Got 'focal'"),
+        ({"drw_epoch": -1}, "'drw_epoch' parameter"),
+        ({"cb_beta": 1.0}, "'cb_beta' parameter"),
+    ],
+)
+def test_bad_parameters_fail_before_training(params, match):
+    X, y = _small()
+    net = _net(**params)
+    with pytest.raises(InvalidParameterError, match=match):
+        net.fit(X, y)
+    assert not net.initialized_
+
+
+@pytest.mark.parametrize(
+    "priors, match",
+    [
+        ([0.5, 0.5], r"has shape \(2,\) but there are 3 classes"),
+        ({0: 0.5, 1: 0.5}, r"no entry for classes \[2\]"),
+        ({0: 0.4, 1: 0.3, 2: 0.2, 7: 0.1}, r"names labels \[7\]"),
+    ],
+)
+def test_priors_that_do_not_match_the_classes_fail_before_training(priors, match):
+    X, y = _small()
+    net = _net(priors=priors)
+    with pytest.raises(ValueError, match=match):
+        net.fit(X, y)
+    assert not net.initialized_
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_trains_on_gpu_with_every_buffer_on_the_gpu():
+    X, y = _small()
+    net = _net(device="cuda", loss="logit_adjusted_ldam", drw_epoch=1, max_epochs=3)
+    net.fit(X, y)
+    assert all(b.is_cuda for b in net.criterion_.buffers())
+    assert all(p.is_cuda for p in net.module_.parameters())
+    cpu = _net(loss="logit_adjusted_ldam", drw_epoch=1, max_epochs=3).fit(X, y)
+    assert np.mean(net.predict(X) == cpu.predict(X)) > 0.9
+
+
+def _expected_failed_checks(estimator):
+    return {
+        "check_no_attributes_set_in_init": (
+            "skorch's NeuralNet.__init__ sets history_, initialized_ and "
+            "virtual_params_, by design of skorch."
+        ),
+        "check_set_params": (
+            "skorch exposes its private `_params_to_validate` set as a parameter; the "
+            "check sets it to a float, which skorch's set_params then calls .add on."
+        ),
+    }
+
+
+@parametrize_with_checks(
+    [_net(max_epochs=30, lr=0.05)], expected_failed_checks=_expected_failed_checks
+)
+def test_sklearn_compatible_net(estimator, check):
+    check(estimator)
