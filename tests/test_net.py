@@ -16,7 +16,12 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler  # noqa: E402
+from skorch.callbacks import (  # noqa: E402
+    Callback,
+    EarlyStopping,
+    LRScheduler,
+    ProgressBar,
+)
 
 from sklearn_lt.losses import LDAMLoss, LogitAdjustedLoss  # noqa: E402
 from sklearn_lt.metrics import balanced_error, balanced_error_scorer  # noqa: E402
@@ -209,6 +214,7 @@ def test_skorch_callbacks_work():
         callbacks=[
             EarlyStopping(monitor="valid_loss", patience=2, threshold=1e9),
             LRScheduler(policy="StepLR", step_size=1, gamma=0.5),
+            ProgressBar(),
         ],
         **ADAM,
     ).fit(X, y)
@@ -326,3 +332,29 @@ def _expected_failed_checks(estimator):
 )
 def test_sklearn_compatible_net(estimator, check):
     check(estimator)
+
+
+def test_bf16_mixed_precision_training_through_accelerate():
+    accelerate = pytest.importorskip("accelerate")
+    from skorch.hf import AccelerateMixin
+
+    class AcceleratedNet(AccelerateMixin, LogitAdjustedNet):
+        pass
+
+    X, y = _small()
+    net = AcceleratedNet(
+        MLPModule,
+        accelerator=accelerate.Accelerator(mixed_precision="bf16", cpu=True),
+        device=None,
+        max_epochs=6,
+        lr=0.01,
+        train_split=None,
+        random_state=0,
+        loss="logit_adjusted_ldam",
+        drw_epoch=3,
+        **ADAM,
+    ).fit(X, y)
+    losses = net.history[:, "train_loss"]
+    assert np.all(np.isfinite(losses))
+    assert net.criterion_.class_weight.numel() == 3  # deferred weights switched on
+    assert balanced_error(y, net.predict(X)) < 0.5
