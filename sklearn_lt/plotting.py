@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.utils import column_or_1d
 
+from ._tuning import _METRICS
 from .metrics import _check_class_counts, frequency_bands, per_class_error
 from .priors import _preview
 from .report import _estimator_inputs, _labels_and_counts, _named
@@ -26,14 +27,8 @@ _BANDS = {  # band -> (label, background colour)
     "medium": ("Medium", "#fcefd6"),
     "few": ("Few", "#f8dcdc"),
 }
-_TAU_METRICS = (
-    "score",
-    "balanced_error",
-    "error",
-    "many_error",
-    "medium_error",
-    "few_error",
-)
+# The metrics that LogitAdjustedClassifierCV records in cv_results_ for every tau.
+_TAU_METRICS = _METRICS
 _TAU_ERRORS = _TAU_METRICS[1:]
 
 
