@@ -242,6 +242,11 @@ def main():
         torch.set_num_threads(args.threads)
     repeats = args.repeats or (5 if args.quick else 21)
     block_seconds = 0.01 if args.quick else 0.05
+    if args.quick:
+        print(
+            "(quick mode: a smoke run on a small budget; the targets are meant for "
+            "the full run)"
+        )
     class_sizes = [10, 100, 1000, 8142]
 
     print(

@@ -140,6 +140,11 @@ def main():
         f"{epochs} epochs x {args.repeats} repeats, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads"
     )
+    if args.quick:
+        print(
+            "(quick mode: a smoke run on a small budget; the targets are meant for "
+            "the full run)"
+        )
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for device in devices:
         run(device, X, y, epochs, args.repeats, hidden)

@@ -80,6 +80,11 @@ def main():
     counts = np.bincount(y)
     taus = np.linspace(0.0, 2.0, n_taus)
     cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    if args.quick:
+        print(
+            "(quick mode: a smoke run on a small budget; the targets are meant for "
+            "the full run)"
+        )
     # A fixed random_state makes the net deterministic, so cached and uncached
     # searches must agree exactly; it is a timing workload, trained for a fixed
     # number of epochs, hence the convergence warnings are silenced.
