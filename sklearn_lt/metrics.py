@@ -166,6 +166,25 @@ with the lowest balanced error, and its ``best_score_`` is minus that error.
 """
 
 
+def _resolve_labels(labels, y_true, *y_preds):
+    """``labels``, checked to cover every label of ``y_true`` and the ``y_preds``.
+
+    Defaults to the sorted union of those labels. A label outside ``labels`` would
+    have no training count to put it in a frequency band.
+    """
+    present = unique_labels(y_true, *y_preds)
+    if labels is None:
+        return present
+    labels = column_or_1d(labels)
+    extra = np.setdiff1d(present, labels)
+    if extra.size:
+        raise ValueError(
+            f"y_true or y_pred hold labels {_preview(extra)} that are not in "
+            f"labels {_preview(labels)}; add them to labels."
+        )
+    return labels
+
+
 def _check_class_counts(class_counts, labels):
     """Align training class counts with ``labels`` (array or mapping)."""
     if isinstance(class_counts, Mapping):
@@ -292,17 +311,7 @@ def many_medium_few_error(
     {'many': 0.0, 'medium': 0.5, 'few': 1.0}
     """
     low_high = _check_thresholds(thresholds)
-    if labels is None:
-        labels = unique_labels(y_true, y_pred)
-    else:
-        labels = column_or_1d(labels)
-        # A label outside `labels` would have no training count to band it by.
-        extra = np.setdiff1d(unique_labels(y_true, y_pred), labels)
-        if extra.size:
-            raise ValueError(
-                f"y_true or y_pred hold labels {_preview(extra)} that are not in "
-                f"labels {_preview(labels)}."
-            )
+    labels = _resolve_labels(labels, y_true, y_pred)
     counts = _check_class_counts(class_counts, labels)
     errors = per_class_error(y_true, y_pred, labels=labels, sample_weight=sample_weight)
     bands = frequency_bands(counts, thresholds=low_high)

@@ -15,10 +15,10 @@ from sklearn.utils.multiclass import unique_labels
 from .metrics import (
     _check_class_counts,
     _check_thresholds,
+    _resolve_labels,
     balanced_error,
     many_medium_few_error,
 )
-from .priors import _preview
 
 __all__ = ["ErrorReport", "error_report", "error_report_from_predictions"]
 
@@ -78,16 +78,7 @@ def _labels_and_counts(y_true, y_preds, class_counts, labels, thresholds):
     """Check everything cheap at once: the labels and counts aligned with them."""
     _check_thresholds(thresholds)
     y_true = column_or_1d(y_true)
-    if labels is None:
-        labels = unique_labels(y_true, *y_preds)
-    else:
-        labels = column_or_1d(labels)
-        extra = np.setdiff1d(unique_labels(y_true, *y_preds), labels)
-        if extra.size:
-            raise ValueError(
-                f"y_true or y_pred hold labels {_preview(extra)} that are not in "
-                f"labels {_preview(labels)}; add them to labels."
-            )
+    labels = _resolve_labels(labels, y_true, *y_preds)
     return y_true, labels, _check_class_counts(class_counts, labels)
 
 
