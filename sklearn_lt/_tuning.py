@@ -436,7 +436,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
                 ) from exc
         X, y = indexable(X, y)
         labels = _check_targets(y)
-        _resolve_response_method(self.estimator, self.response_method)
+        response_method = _resolve_response_method(self.estimator, self.response_method)
         classes = self.estimator.classes_ if prefit else np.unique(labels)
         priors = _resolve_priors(self.priors, labels, classes, sample_weight)
         routed = self._fit_params(self.estimator, prefit, sample_weight, fit_params)
@@ -449,7 +449,6 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
             cv = check_cv(self.cv, labels, classifier=True)
             splits = list(cv.split(X, labels, **routed.splitter.split))
         class_counts = self._count_classes(labels, classes)
-        response_method = _resolve_response_method(self.estimator, self.response_method)
         sweeps = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_and_sweep)(
                 self.estimator,
