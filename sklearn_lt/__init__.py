@@ -8,6 +8,8 @@ LogitAdjustedClassifierCV
     The same, with ``tau`` chosen by cross-validation at the cost of one fit per split.
 logit_adjust
     The same adjustment on arrays of logits or probabilities.
+sklearn_lt.datasets
+    ``make_long_tailed`` (CIFAR-LT profiles) and the paper's synthetic Gaussian problem.
 sklearn_lt.metrics
     ``balanced_error``, its scorer, per-class and many/medium/few errors.
 sklearn_lt.priors
@@ -28,7 +30,7 @@ use.
 
 import importlib
 
-from . import metrics, plotting, priors, report
+from . import datasets, metrics, plotting, priors, report
 from ._posthoc import LogitAdjustedClassifier, logit_adjust
 from ._tuning import LogitAdjustedClassifierCV
 from .metrics import balanced_error, balanced_error_scorer
@@ -72,6 +74,7 @@ __all__ = [
     "__version__",
     "balanced_error",
     "balanced_error_scorer",
+    "datasets",
     "error_report",
     "logit_adjust",
     "metrics",
