@@ -240,7 +240,9 @@ def make_long_tailed(
     short = available[order] < counts
     if np.any(short):
         k = int(np.flatnonzero(short)[0])
-        label = classes[order[k]]
+        label = (
+            classes[order[k]].item() if classes.dtype != object else classes[order[k]]
+        )
         raise ValueError(
             f"class {label!r} (position {k} in the long tail) has "
             f"{available[order[k]]} examples but the profile asks for {counts[k]}; "
