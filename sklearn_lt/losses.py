@@ -365,8 +365,9 @@ def _finite(loss, logits, target, weight, reduction):
         largest = logits.abs().max().item()
     raise ValueError(
         f"the loss is not finite although the logits are (largest |logit| = "
-        f"{largest:.3g}); the logits, margins or weights overflow float "
-        f"{str(logits.dtype).removeprefix('torch.')}. Scale the logits down."
+        f"{largest:.3g}); the logits, margins or weights overflow "
+        f"{str(logits.dtype).removeprefix('torch.')}; if training diverged, lower "
+        "the learning rate or clip gradients."
     )
 
 
