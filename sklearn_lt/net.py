@@ -557,6 +557,12 @@ class LogitAdjustedNet(NeuralNetClassifier):
         with self._weight_normalised():
             return super().evaluation_step(batch, training=training)
 
+    def validation_step(self, batch, **fit_params):
+        # skorch's validation step calls infer directly: normalise here too, so the
+        # validation loss scores the same model as the validation metrics.
+        with self._weight_normalised():
+            return super().validation_step(batch, **fit_params)
+
     def _logits(self, X):
         """Post-hoc adjusted logits (float64 numpy) of every row of ``X``."""
         if not (self.initialized_ and hasattr(self, "fit_classes_")):

@@ -187,6 +187,18 @@ def test_weight_normalisation_matches_manual_tau_norm():
     assert_array_equal(net.module_.classifier.weight.detach().numpy(), W)
 
 
+def test_validation_loss_scores_the_weight_normalised_model():
+    X, y = _small()
+    net = _net(loss="cross_entropy").fit(X, y)
+    net.set_params(weight_norm_layer="classifier", weight_norm_tau=1.0)
+    batch = (torch.as_tensor(X), torch.as_tensor(y))
+    expected = torch.nn.functional.cross_entropy(net.forward(X), batch[1])
+    loss = net.validation_step(batch)["loss"]
+    assert_allclose(loss.item(), expected.item(), rtol=1e-5)
+    net.set_params(weight_norm_layer=None)
+    assert abs(net.validation_step(batch)["loss"].item() - expected.item()) > 1e-3
+
+
 def test_bad_weight_norm_layer_fails_before_training():
     X, y = _small()
     net = _net(weight_norm_layer="features")
