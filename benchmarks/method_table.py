@@ -88,6 +88,8 @@ ROWS = (
     ("Logit adjustment loss (tau=1)", 22.33, 56.11),
     ("Logit adjustment plus adaptive (tau=1)", 22.42, 55.92),
 )
+# EqualisedLoss's default: classes with a smaller share of the training set are rare.
+EQUALISED_THRESHOLD = 0.01
 WEIGHT_NORM_TAUS = np.round(np.linspace(0.0, 2.0, 9), 2)
 
 # Trained rows: name -> LogitAdjustedNet parameters (the ERM run also gives the
@@ -244,7 +246,7 @@ def run(datasets, seeds, epochs, hidden, out_dir=RESULTS_DIR, figure=True):
     sections = []
     for key in datasets:
         per_row = {name: {} for name, _, _ in ROWS}
-        bands_sizes = None
+        bands_sizes, rare = None, []
         start = time.perf_counter()
         for seed in progress(list(seeds), desc=f"{key}: seeds"):
             problem = DATASETS[key](seed)
@@ -254,6 +256,7 @@ def run(datasets, seeds, epochs, hidden, out_dir=RESULTS_DIR, figure=True):
                 int(((counts >= 20) & (counts <= 100)).sum()),
                 int((counts < 20).sum()),
             )
+            rare.append(int((counts / counts.sum() < EQUALISED_THRESHOLD).sum()))
             for row, metrics in run_seed(problem, epochs, hidden, seed).items():
                 for metric, value in metrics.items():
                     per_row[row].setdefault(metric, []).append(value)
@@ -261,6 +264,9 @@ def run(datasets, seeds, epochs, hidden, out_dir=RESULTS_DIR, figure=True):
         all_results[key] = per_row
         sections.append(
             section(problem.name, len(problem.y_train), per_row, bands_sizes, seeds)
+            + "\n\nClasses below the equalised loss's frequency threshold "
+            f"({EQUALISED_THRESHOLD}) per seed: {rare}"
+            + (" (none: that row is plain cross-entropy)." if not any(rare) else ".")
             + f"\n\n({len(seeds)} seeds in {seconds:.0f} s.)"
         )
         print(sections[-1], flush=True)
