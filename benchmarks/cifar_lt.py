@@ -688,6 +688,9 @@ def _at_least_one(text):
     return value
 
 
+QUICK_EPOCHS = 20
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -731,6 +734,12 @@ def parse_args(argv=None):
         type=_positive(int),
         default=None,
         help="training epochs; the schedule is scaled to them (default: its own)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a short run: the schedule scaled to {QUICK_EPOCHS} epochs (unless "
+        "--epochs is given); far from the paper's accuracy, for a first look",
     )
     parser.add_argument(
         "--batch-size", type=_positive(int), default=128, help="(default: 128)"
@@ -778,6 +787,8 @@ def parse_args(argv=None):
             "pass --device cpu (slow: ResNet-32 for hundreds of epochs) or install a "
             "CUDA build of torch."
         )
+    if args.quick and args.epochs is None:
+        args.epochs = QUICK_EPOCHS
     if "all" in args.method:
         args.method = list(METHODS)
     else:

@@ -524,3 +524,12 @@ def test_fake_run_on_gpu_augments_on_the_gpu(tmp_path):
     assert "device cuda" in report
     assert "(`ldam_drw`)" in report
     assert "(`logit_adjusted`)" in report
+
+
+def test_quick_mode_scales_the_schedule_to_a_short_run():
+    _, args = cifar_lt.parse_args(["--fake", "--quick"])
+    assert args.epochs == cifar_lt.QUICK_EPOCHS
+    _, args = cifar_lt.parse_args(["--fake", "--quick", "--epochs", "3"])
+    assert args.epochs == 3
+    _, args = cifar_lt.parse_args(["--fake"])
+    assert args.epochs is None
