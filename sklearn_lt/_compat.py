@@ -6,6 +6,7 @@ Importing them here keeps a future rename to a one-file fix.
 """
 
 from sklearn.base import _fit_context
+from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -13,15 +14,21 @@ from sklearn.utils._param_validation import (
     StrOptions,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
-from sklearn.utils.validation import _check_method_params, _check_sample_weight
+from sklearn.utils.validation import (
+    _check_method_params,
+    _check_sample_weight,
+    _num_samples,
+)
 
 __all__ = [
     "HasMethods",
     "Interval",
     "InvalidParameterError",
     "StrOptions",
+    "get_chunk_n_rows",
     "_check_method_params",
     "_check_sample_weight",
     "_fit_context",
+    "_num_samples",
     "_routing_enabled",
 ]

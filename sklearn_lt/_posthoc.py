@@ -11,7 +11,7 @@ makes it fair to rare classes, with no retraining.
 """
 
 from collections.abc import Mapping
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import log_softmax, softmax
@@ -19,9 +19,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import (
     Bunch,
+    _safe_indexing,
     assert_all_finite,
     check_array,
     column_or_1d,
+    gen_batches,
     get_tags,
     indexable,
 )
@@ -44,7 +46,9 @@ from ._compat import (
     InvalidParameterError,
     StrOptions,
     _fit_context,
+    _num_samples,
     _routing_enabled,
+    get_chunk_n_rows,
 )
 from .priors import _label_indices, _preview, check_priors, estimate_priors
 
@@ -204,9 +208,39 @@ def _resolve_priors(priors, y, classes, sample_weight):
     return estimated
 
 
+# Bytes per class of one scored row: the float64 scores and about three temporaries
+# of the same size (log, adjustment, softmax or argmax).
+_ROW_BYTES_PER_CLASS = 4 * 8
+
+
+def _batch_rows(batch_size, n_rows, n_classes):
+    """Rows scored at once: ``batch_size``, or what fits in ``working_memory``."""
+    if batch_size is None:
+        return get_chunk_n_rows(
+            row_bytes=_ROW_BYTES_PER_CLASS * max(n_classes, 1), max_n_rows=n_rows
+        )
+    return min(batch_size, n_rows)
+
+
+def _row_batches(X, batch_size, n_classes):
+    """Yield ``(rows, X[rows])``: the whole of ``X`` at once when it fits one batch."""
+    n_rows = _num_samples(X)
+    batch = _batch_rows(batch_size, n_rows, n_classes)
+    if batch >= n_rows:
+        yield slice(0, n_rows), X
+        return
+    for rows in gen_batches(n_rows, batch):
+        yield rows, _safe_indexing(X, rows)
+
+
 def _fit_estimator(estimator, X, y, **fit_params):
     """Fit and return ``estimator``; a module-level function so joblib can cache it."""
     return estimator.fit(X, y, **fit_params)
+
+
+def _binary_log_odds(scores):
+    """Scores as a decision function: the log-odds of the second class for two."""
+    return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
 
 def _can_predict(self):
@@ -229,6 +263,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 {"auto", "predict_log_proba", "predict_proba", "decision_function"}
             )
         ],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def _adjustment_tau(self):
@@ -300,6 +335,24 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _adjusted_scores(self, X):
         return self._scores(X) - self._adjustment_tau() * np.log(self.priors_)
 
+    def _batched(self, X, transform):
+        """``transform(adjusted scores)`` of every row of ``X``, a batch at a time.
+
+        At most ``batch_size`` rows are scored at once, so the extra memory is that
+        of one batch's scores, whatever the number of rows; the output is filled in
+        place.
+        """
+        check_is_fitted(self)
+        out = None
+        for rows, X_rows in _row_batches(X, self.batch_size, len(self.classes_)):
+            values = transform(self._adjusted_scores(X_rows))
+            if out is None:
+                if rows.stop - rows.start == values.shape[0] == _num_samples(X):
+                    return values
+                out = np.empty((_num_samples(X), *values.shape[1:]), values.dtype)
+            out[rows] = values
+        return out
+
     @available_if(_can_predict)
     def decision_function(self, X):
         r"""Adjusted scores :math:`f_y(x) - \tau \log \pi_y`.
@@ -316,10 +369,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             the difference of the second and first (the adjusted log-odds of
             ``classes_[1]``), as scikit-learn's binary classifiers return.
         """
-        scores = self._adjusted_scores(X)
-        if scores.shape[1] == 2:
-            return scores[:, 1] - scores[:, 0]
-        return scores
+        return self._batched(X, _binary_log_odds)
 
     @available_if(_can_predict)
     def predict_log_proba(self, X):
@@ -340,7 +390,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        return log_softmax(self._adjusted_scores(X), axis=1)
+        return self._batched(X, lambda scores: log_softmax(scores, axis=1))
 
     @available_if(_can_predict)
     def predict_proba(self, X):
@@ -360,7 +410,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        return softmax(self._adjusted_scores(X), axis=1)
+        return self._batched(X, lambda scores: softmax(scores, axis=1))
 
     @available_if(_can_predict)
     def predict(self, X):
@@ -376,7 +426,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        best = np.argmax(self._adjusted_scores(X), axis=1)
+        best = self._batched(X, lambda scores: np.argmax(scores, axis=1))
         return self.classes_[best]
 
     def get_metadata_routing(self):
@@ -459,6 +509,15 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         parameters, ``X``, ``y`` and the fit parameters, so results equal those
         without a cache for any deterministic estimator (fix ``random_state``).
 
+    batch_size : int or None, default=None
+        Rows of ``X`` scored at once by ``predict``, ``predict_proba``,
+        ``predict_log_proba`` and ``decision_function``, so that with many classes
+        the extra memory stays that of one batch of scores (about
+        ``32 * batch_size * n_classes`` bytes) whatever the number of rows. ``None``
+        takes as many rows as fit in scikit-learn's ``working_memory``
+        (``sklearn.set_config(working_memory=...)``, 1024 MiB by default). The
+        results do not depend on it.
+
     Attributes
     ----------
     estimator_ : estimator instance
@@ -529,12 +588,14 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         priors="train",
         response_method="auto",
         memory=None,
+        batch_size=None,
     ):
         self.estimator = estimator
         self.tau = tau
         self.priors = priors
         self.response_method = response_method
         self.memory = memory
+        self.batch_size = batch_size
 
     def _adjustment_tau(self):
         return self.tau

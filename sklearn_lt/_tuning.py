@@ -28,6 +28,7 @@ from ._compat import (
     StrOptions,
     _check_method_params,
     _fit_context,
+    _num_samples,
 )
 from ._posthoc import (
     LogitAdjustedClassifier,
@@ -36,8 +37,9 @@ from ._posthoc import (
     _estimator_scores,
     _resolve_priors,
     _resolve_response_method,
+    _row_batches,
 )
-from .metrics import _per_class_error_from_codes, frequency_bands
+from .metrics import frequency_bands
 from .priors import _label_indices
 
 __all__ = ["LogitAdjustedClassifierCV"]
@@ -123,7 +125,13 @@ class _FoldAdjuster(LogitAdjustedClassifier):
     """
 
     def __init__(self, estimator, *, classes, priors, response_method, X, scores):
-        super().__init__(estimator, priors=priors, response_method=response_method)
+        # One batch: the cached scores are those of the whole validation set.
+        super().__init__(
+            estimator,
+            priors=priors,
+            response_method=response_method,
+            batch_size=max(1, _num_samples(X)),
+        )
         self.estimator_ = estimator
         self.classes_ = classes
         self.priors_ = priors
@@ -163,6 +171,7 @@ def _fit_and_sweep(
     response_method,
     taus,
     scorer,
+    batch_size,
 ):
     """Fit on one split, score its validation part once, evaluate every tau."""
     if prefit:
@@ -184,40 +193,55 @@ def _fit_and_sweep(
             priors,
         )
     X_test = _safe_indexing(X, test)
-    y_test = _safe_indexing(y, test)
-    scores = _estimator_scores(fitted, response_method, X_test)
     log_priors = np.log(fold_priors)
-
     # Class codes in the classes of the whole data, for the error rates.
     true_idx = _label_indices(labels[test], all_classes)
     fold_to_all = _label_indices(fitted.classes_, all_classes)
+    n_classes = all_classes.size
+    support = np.bincount(true_idx, minlength=n_classes)
+    hits = np.zeros((taus.size, n_classes))
+    wrong = np.zeros(taus.size)
+    # A batch of validation rows at a time: the extra memory is one batch of scores
+    # (batch_size x n_classes), whatever the size of the validation set.
+    for rows, X_rows in _row_batches(X_test, batch_size, fitted.classes_.size):
+        scores = _estimator_scores(fitted, response_method, X_rows)
+        batch_true = true_idx[rows]
+        for i, tau in enumerate(taus):
+            pred_idx = fold_to_all[np.argmax(scores - tau * log_priors, axis=1)]
+            correct = pred_idx == batch_true
+            hits[i] += np.bincount(batch_true[correct], minlength=n_classes)
+            wrong[i] += correct.size - np.count_nonzero(correct)
+
+    seen = support > 0
+    errors = np.full((taus.size, n_classes), np.nan)
+    errors[:, seen] = 1.0 - hits[:, seen] / support[seen]
+    out = {metric: np.empty(taus.size) for metric in _METRICS}
+    out["balanced_error"] = errors[:, seen].mean(axis=1)
+    out["error"] = wrong / true_idx.size
+    for band in _BANDS:
+        in_band = seen & (bands == band)
+        out[f"{band}_error"] = (
+            errors[:, in_band].mean(axis=1)
+            if in_band.any()
+            else np.full(taus.size, np.nan)
+        )
+    if scorer is None:
+        out["score"] = -out["balanced_error"]
+        return out
+    # A scorer calls the model on the whole validation set: score it once, and
+    # let every tau reuse those scores.
+    y_test = _safe_indexing(y, test)
     adjuster = _FoldAdjuster(
         fitted,
         classes=fitted.classes_,
         priors=fold_priors,
         response_method=response_method,
         X=X_test,
-        scores=scores,
+        scores=_estimator_scores(fitted, response_method, X_test),
     )
-    out = {metric: np.empty(taus.size) for metric in _METRICS}
     for i, tau in enumerate(taus):
-        pred_idx = fold_to_all[np.argmax(scores - tau * log_priors, axis=1)]
-        errors = _per_class_error_from_codes(
-            true_idx, pred_idx == true_idx, all_classes.size
-        )
-        seen = ~np.isnan(errors)
-        out["balanced_error"][i] = errors[seen].mean()
-        out["error"][i] = np.mean(pred_idx != true_idx)
-        for band in _BANDS:
-            in_band = seen & (bands == band)
-            out[f"{band}_error"][i] = (
-                errors[in_band].mean() if in_band.any() else np.nan
-            )
-        if scorer is None:
-            out["score"][i] = -out["balanced_error"][i]
-        else:
-            adjuster.tau = tau
-            out["score"][i] = scorer(adjuster, X_test, y_test)
+        adjuster.tau = tau
+        out["score"][i] = scorer(adjuster, X_test, y_test)
     return out
 
 
@@ -278,6 +302,15 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
     n_jobs : int, default=None
         Number of splits fitted in parallel. ``None`` means 1 unless in a
         :func:`joblib.parallel_backend` context; ``-1`` uses all processors.
+
+    batch_size : int or None, default=None
+        Rows scored at once, in the sweep over the validation rows of each split
+        and in the prediction methods, as in :class:`LogitAdjustedClassifier`: the
+        extra memory is about ``32 * batch_size * n_classes`` bytes per split
+        whatever the number of rows. ``None`` takes as many rows as fit in
+        scikit-learn's ``working_memory`` (1024 MiB by default). With ``scoring``
+        set, the scorer sees each split's whole validation set, whose scores are
+        then held at once. The results do not depend on it.
 
     Attributes
     ----------
@@ -365,7 +398,9 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         cv=None,
         refit=True,
         n_jobs=None,
+        batch_size=None,
     ):
+        self.batch_size = batch_size
         self.estimator = estimator
         self.taus = taus
         self.priors = priors
@@ -467,6 +502,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
                 response_method=response_method,
                 taus=taus,
                 scorer=scorer,
+                batch_size=self.batch_size,
             )
             for train, test in splits
         )

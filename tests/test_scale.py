@@ -1,0 +1,183 @@
+"""Many classes and many rows: batched scoring, bounded memory, same answers."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import sklearn
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+from sklearn.utils.validation import validate_data
+
+from sklearn_lt import LogitAdjustedClassifier, LogitAdjustedClassifierCV
+from sklearn_lt.metrics import balanced_error, many_medium_few_error
+
+
+class RowRecorder(ClassifierMixin, BaseEstimator):
+    """Logistic regression that records how many rows each scoring call gets."""
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, accept_sparse="csr")
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        self.calls_ = []
+        return self
+
+    def predict_log_proba(self, X):
+        X = validate_data(self, X, reset=False, accept_sparse="csr")
+        self.calls_.append(X.shape[0])
+        return self.model_.predict_log_proba(X)
+
+
+def _data(n_samples=500, n_classes=4, seed=0):
+    weights = np.geomspace(1, 0.05, n_classes)
+    return make_classification(
+        n_samples=n_samples,
+        n_features=8,
+        n_informative=6,
+        n_classes=n_classes,
+        weights=weights / weights.sum(),
+        random_state=seed,
+    )
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("batch_size", [1, 7, 64, 10**6])
+def test_batched_predictions_equal_unbatched(n_classes, batch_size):
+    X, y = _data(n_classes=n_classes)
+    whole = LogitAdjustedClassifier(LogisticRegression()).fit(X, y)
+    batched = LogitAdjustedClassifier(LogisticRegression(), batch_size=batch_size)
+    batched.fit(X, y)
+    scores = whole.estimator_.predict_log_proba(X) - np.log(whole.priors_)
+    assert_array_equal(batched.predict(X), whole.classes_[scores.argmax(axis=1)])
+    for method in ("predict_proba", "predict_log_proba", "decision_function"):
+        assert_allclose(
+            getattr(batched, method)(X), getattr(whole, method)(X), rtol=1e-12
+        )
+
+
+@pytest.mark.parametrize("container", ["list", "sparse", "pandas"])
+def test_batches_slice_every_input_container(container):
+    X, y = _data()
+    if container == "list":
+        X_in = X.tolist()
+    elif container == "sparse":
+        X_in = sp.csr_matrix(X)
+    else:
+        pd = pytest.importorskip("pandas")
+        X_in = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = LogitAdjustedClassifier(RowRecorder(), batch_size=100).fit(X_in, y)
+    expected = LogitAdjustedClassifier(RowRecorder()).fit(X_in, y).predict(X_in)
+    clf.estimator_.calls_.clear()
+    assert_array_equal(clf.predict(X_in), expected)
+    assert clf.estimator_.calls_ == [100] * 5
+
+
+def test_default_batch_follows_sklearn_working_memory():
+    X, y = _data(n_samples=2000)
+    clf = LogitAdjustedClassifier(RowRecorder()).fit(X, y)
+    clf.estimator_.calls_.clear()
+    clf.predict(X)
+    assert clf.estimator_.calls_ == [2000]  # 1024 MiB holds every row
+    # Independent: 4 float64 per class and row, in working_memory MiB.
+    working_memory = 300 * 4 * 8 * 4 / 2**20  # MiB for 300 rows of 4 classes
+    with sklearn.config_context(working_memory=working_memory):
+        clf.estimator_.calls_.clear()
+        clf.predict(X)
+    assert clf.estimator_.calls_ == [300] * 6 + [200]
+
+
+def test_cv_tuner_sweep_is_batched_and_independent_of_batch_size():
+    X, y = _data(n_samples=600)
+    results = []
+    for batch_size in (None, 13):
+        search = LogitAdjustedClassifierCV(
+            RowRecorder(), taus=9, cv=3, batch_size=batch_size
+        ).fit(X, y)
+        results.append(search)
+    whole, batched = results
+    assert whole.best_tau_ == batched.best_tau_
+    for key, value in whole.cv_results_.items():
+        assert_allclose(batched.cv_results_[key], value, equal_nan=True)
+
+
+@pytest.mark.parametrize("batch_size", [None, 3])
+def test_cv_tuner_batch_size_does_not_change_a_custom_scorer(batch_size):
+    X, y = _data(n_samples=300)
+    search = LogitAdjustedClassifierCV(
+        LogisticRegression(), taus=5, cv=3, scoring="accuracy", batch_size=batch_size
+    ).fit(X, y)
+    reference = LogitAdjustedClassifierCV(
+        LogisticRegression(), taus=5, cv=3, scoring="accuracy"
+    ).fit(X, y)
+    assert_allclose(
+        search.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"]
+    )
+
+
+def test_bad_batch_size_is_rejected_before_fitting():
+    X, y = _data()
+    for bad in (0, -3, 2.5, "10"):
+        with pytest.raises(ValueError, match="batch_size"):
+            LogitAdjustedClassifier(LogisticRegression(), batch_size=bad).fit(X, y)
+        with pytest.raises(ValueError, match="batch_size"):
+            LogitAdjustedClassifierCV(LogisticRegression(), batch_size=bad).fit(X, y)
+
+
+def _two_thousand_classes(n_per_class=8, n_features=6, seed=0):
+    rng = np.random.default_rng(seed)
+    n_classes = 2000
+    centres = rng.normal(scale=3.0, size=(n_classes, n_features))
+    # A long tail: class k has between 2 and n_per_class * 4 examples.
+    counts = np.maximum(2, (4 * n_per_class * np.geomspace(1, 0.05, n_classes)))
+    counts = counts.astype(int)
+    y = np.repeat(np.arange(n_classes), counts)
+    X = centres[y] + rng.normal(size=(y.size, n_features))
+    return X, y
+
+
+def test_two_thousand_classes_with_bounded_memory():
+    X, y = _two_thousand_classes(n_per_class=4)
+    n_rows, n_classes = X.shape[0], 2000
+    clf = LogitAdjustedClassifier(GaussianNB(), batch_size=512).fit(X, y)
+    reference = clf.estimator_.predict_log_proba(X) - np.log(clf.priors_)
+    full_scores_bytes = reference.nbytes
+    expected = clf.classes_[reference.argmax(axis=1)]
+    del reference
+    tracemalloc.start()
+    try:
+        y_pred = clf.predict(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # GaussianNB builds a few batch x n_classes float64 arrays per call (measured:
+    # about 40 MiB, five of them); the whole score matrix is never held at once.
+    batch_scores_bytes = 512 * n_classes * 8
+    assert n_rows > 10 * 512
+    assert peak < 10 * batch_scores_bytes, (peak, batch_scores_bytes)
+    assert peak < full_scores_bytes / 2, (peak, full_scores_bytes)
+    # Same answers as the unbatched computation, and metrics on 2,000 classes.
+    assert_array_equal(y_pred, expected)
+    assert (
+        0.0 <= balanced_error(y, y_pred) < balanced_error(y, clf.estimator_.predict(X))
+    )
+    bands = many_medium_few_error(y, y_pred, np.bincount(y, minlength=n_classes))
+    assert set(bands) == {"many", "medium", "few"}
+
+
+def test_cv_tuner_on_two_thousand_classes_matches_unbatched():
+    X, y = _two_thousand_classes(n_per_class=3, seed=1)
+    kwargs = {"taus": [0.0, 0.5, 1.0, 1.5], "cv": 2, "refit": False}
+    batched = LogitAdjustedClassifierCV(GaussianNB(), batch_size=200, **kwargs)
+    whole = LogitAdjustedClassifierCV(GaussianNB(), **kwargs)
+    batched.fit(X, y)
+    whole.fit(X, y)
+    assert batched.best_tau_ == whole.best_tau_
+    assert_allclose(
+        batched.cv_results_["mean_test_balanced_error"],
+        whole.cv_results_["mean_test_balanced_error"],
+    )
