@@ -176,7 +176,10 @@ def _resolve_response_method(estimator, response_method):
 
 
 def _estimator_scores(estimator, method_name, X):
-    """The estimator's scores f_y(x) in log space, shape (n_samples, n_classes)."""
+    """The estimator's scores f_y(x) in log space, shape (n_samples, n_classes).
+
+    Always a new float64 array, never the estimator's own: callers adjust it in place.
+    """
     method = getattr(estimator, method_name)
     if method_name == "predict_log_proba":
         # Many estimators take np.log of probabilities that can be exactly 0.
@@ -185,7 +188,7 @@ def _estimator_scores(estimator, method_name, X):
         return np.maximum(scores, _LOG_TINY)
     if method_name == "predict_proba":
         return _log_clipped(method(X))
-    scores = np.asarray(method(X), dtype=np.float64)
+    scores = np.array(method(X), dtype=np.float64)
     if scores.ndim == 1:
         scores = np.column_stack([np.zeros_like(scores), scores])
     return scores
@@ -333,7 +336,10 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return _estimator_scores(self.estimator_, self._response_method, X)
 
     def _adjusted_scores(self, X):
-        return self._scores(X) - self._adjustment_tau() * np.log(self.priors_)
+        # In place: _scores returns an array of its own (see _estimator_scores).
+        scores = self._scores(X)
+        scores -= self._adjustment_tau() * np.log(self.priors_)
+        return scores
 
     def _batched(self, X, transform):
         """``transform(adjusted scores)`` of every row of ``X``, a batch at a time.

@@ -141,7 +141,8 @@ class _FoldAdjuster(LogitAdjustedClassifier):
 
     def _scores(self, X):
         if X is self._cached_X:
-            return self._cached_scores
+            # A copy: the adjustment is applied in place.
+            return self._cached_scores.copy()
         return super()._scores(X)
 
 

@@ -181,3 +181,26 @@ def test_cv_tuner_on_two_thousand_classes_matches_unbatched():
         batched.cv_results_["mean_test_balanced_error"],
         whole.cv_results_["mean_test_balanced_error"],
     )
+
+
+class CachedDecision(ClassifierMixin, BaseEstimator):
+    """Returns the same array from every decision_function call (a cache)."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.cache_ = np.tile(np.arange(self.classes_.size, dtype=float), (len(X), 1))
+        return self
+
+    def decision_function(self, X):
+        return self.cache_
+
+
+def test_in_place_adjustment_never_touches_the_estimators_arrays():
+    X = np.zeros((6, 1))
+    y = np.array([0, 0, 0, 0, 1, 2])
+    clf = LogitAdjustedClassifier(
+        CachedDecision(), response_method="decision_function"
+    ).fit(X, y)
+    first = clf.decision_function(X)
+    assert_array_equal(clf.estimator_.cache_, np.tile([0.0, 1.0, 2.0], (6, 1)))
+    assert_allclose(clf.decision_function(X), first)
