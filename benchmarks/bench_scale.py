@@ -3,7 +3,7 @@
 Measures, in one run on this machine:
 
 1. **Post-hoc predict as N grows** (1e4, 1e5, 1e6 rows; C = 100) and **as C grows**
-   (10, 100, 1,000, 8,142 classes; N = 1e5, or 2e4 in --quick): the time of
+   (10, 100, 1,000, 8,142 classes; N = 2e4, or 5e3 in --quick): the time of
    ``LogitAdjustedClassifier.predict`` and its peak extra memory (tracemalloc: what
    predict allocates beyond its input), at a fixed ``batch_size``, with the growth
    ratio per 10x. The wrapped model takes precomputed logits as its input (the route
@@ -146,7 +146,7 @@ def main():
     args = parser.parse_args()
     rows_grid = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     classes_grid = [10, 100, 1000] if args.quick else [10, 100, 1000, 8142]
-    n_for_classes = 20_000 if args.quick else 100_000
+    n_for_classes = 5_000 if args.quick else 20_000
     print(f"# Scaling, batch_size={args.batch_size}; {machine_line()}\n")
     if args.quick:
         print("(--quick: a smoke run on small grids, not the measured targets)\n")

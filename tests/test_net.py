@@ -370,3 +370,51 @@ def test_bf16_mixed_precision_training_through_accelerate():
     assert np.all(np.isfinite(losses))
     assert net.criterion_.class_weight.numel() == 3  # deferred weights switched on
     assert balanced_error(y, net.predict(X)) < 0.5
+
+
+def _accelerated_net_class():
+    from skorch.hf import AccelerateMixin
+
+    global AcceleratedLogitAdjustedNet  # module level, so that it pickles
+
+    class AcceleratedLogitAdjustedNet(AccelerateMixin, LogitAdjustedNet):
+        pass
+
+    AcceleratedLogitAdjustedNet.__qualname__ = "AcceleratedLogitAdjustedNet"
+    return AcceleratedLogitAdjustedNet
+
+
+def test_accelerated_net_in_grid_search_pickle_and_save_params(tmp_path):
+    accelerate = pytest.importorskip("accelerate")
+    from skorch.exceptions import DeviceWarning
+
+    X, y = _small()
+    net = _accelerated_net_class()(
+        MLPModule,
+        accelerator=accelerate.Accelerator(cpu=True),
+        device=None,
+        max_epochs=4,
+        lr=0.01,
+        train_split=None,
+        random_state=0,
+        **ADAM,
+    )
+    # GridSearchCV clones the net, accelerator included, once per candidate.
+    search = GridSearchCV(
+        net, {"tau": [0.0, 1.0]}, cv=2, scoring=balanced_error_scorer
+    ).fit(X, y)
+    assert search.best_params_["tau"] in (0.0, 1.0)
+    fitted = search.best_estimator_
+    expected = fitted.predict(X)
+    # On the CPU the accelerated net pickles; skorch warns that it may not where
+    # accelerate wraps the module's methods, and recommends save_params there.
+    with pytest.warns(DeviceWarning, match="requested device was not specified"):
+        # device=None (accelerate places the module): skorch says so on unpickling.
+        unpickled = pickle.loads(pickle.dumps(fitted))
+    assert_array_equal(unpickled.predict(X), expected)
+    path = tmp_path / "params.pt"
+    fitted.save_params(f_params=path)
+    # Zero epochs: the net learns its classes, priors and shapes from the data.
+    restored = clone(net).set_params(tau=fitted.tau, max_epochs=0).fit(X, y)
+    restored.load_params(f_params=path)
+    assert_array_equal(restored.predict(X), expected)

@@ -7,8 +7,10 @@ import pytest
 import scipy.sparse as sp
 import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.validation import validate_data
@@ -204,3 +206,47 @@ def test_in_place_adjustment_never_touches_the_estimators_arrays():
     first = clf.decision_function(X)
     assert_array_equal(clf.estimator_.cache_, np.tile([0.0, 1.0, 2.0], (6, 1)))
     assert_allclose(clf.decision_function(X), first)
+
+
+class Logits(ClassifierMixin, BaseEstimator):
+    """A model whose input X is already its logits (the docs' scaling example)."""
+
+    def fit(self, X, y=None):
+        self.classes_ = np.arange(X.shape[1])
+        return self
+
+    def predict_log_proba(self, X):
+        return log_softmax(X, axis=1)
+
+
+def test_precomputed_logits_route_of_the_scaling_page(tmp_path):
+    rng = np.random.default_rng(0)
+    n_classes = 50
+    train_priors = np.geomspace(1.0, 0.01, n_classes)
+    train_priors /= train_priors.sum()
+
+    def logits_and_labels(n_rows):
+        # Balanced labels; logits of a model trained on long-tailed data (its
+        # scores carry the training prior).
+        y = rng.integers(n_classes, size=n_rows)
+        logits = rng.normal(size=(n_rows, n_classes)) + np.log(train_priors)
+        logits[np.arange(n_rows), y] += 3.0
+        return logits, y
+
+    logits_val, y_val = logits_and_labels(3000)
+    logits_test, y_test = logits_and_labels(3000)
+    path = tmp_path / "logits_test.npy"
+    np.save(path, logits_test)
+    mapped = np.load(path, mmap_mode="r")
+
+    model = FrozenEstimator(Logits().fit(logits_val))
+    tuner = LogitAdjustedClassifierCV(
+        model, cv="prefit", priors=train_priors, batch_size=256
+    ).fit(logits_val, y_val)
+    y_pred = tuner.predict(mapped)
+    # Independent: argmax of logits - tau * log(priors), in numpy.
+    expected = np.argmax(logits_test - tuner.best_tau_ * np.log(train_priors), axis=1)
+    assert_array_equal(y_pred, expected)
+    plain = np.argmax(logits_test, axis=1)
+    assert balanced_error(y_test, y_pred) < balanced_error(y_test, plain) - 0.05
+    assert 0.5 <= tuner.best_tau_ <= 1.5
