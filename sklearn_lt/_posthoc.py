@@ -15,6 +15,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import log_softmax, softmax
+from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import (
@@ -214,13 +215,18 @@ def _resolve_priors(priors, y, classes, sample_weight):
 # Bytes per class of one scored row: the float64 scores and about three temporaries
 # of the same size (log, adjustment, softmax or argmax).
 _ROW_BYTES_PER_CLASS = 4 * 8
+# Default memory of one batch, in MiB: larger batches run slower, not faster, once
+# their scores leave the CPU caches (benchmarks/bench_scale.py, docs/scaling.rst).
+_DEFAULT_BATCH_MIB = 32
 
 
 def _batch_rows(batch_size, n_rows, n_classes):
-    """Rows scored at once: ``batch_size``, or what fits in ``working_memory``."""
+    """Rows scored at once: ``batch_size``, or what fits in the default memory."""
     if batch_size is None:
         return get_chunk_n_rows(
-            row_bytes=_ROW_BYTES_PER_CLASS * max(n_classes, 1), max_n_rows=n_rows
+            row_bytes=_ROW_BYTES_PER_CLASS * max(n_classes, 1),
+            max_n_rows=n_rows,
+            working_memory=min(get_config()["working_memory"], _DEFAULT_BATCH_MIB),
         )
     return min(batch_size, n_rows)
 
@@ -520,9 +526,10 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         ``predict_log_proba`` and ``decision_function``, so that with many classes
         the extra memory stays that of one batch of scores (about
         ``32 * batch_size * n_classes`` bytes) whatever the number of rows. ``None``
-        takes as many rows as fit in scikit-learn's ``working_memory``
-        (``sklearn.set_config(working_memory=...)``, 1024 MiB by default). The
-        results do not depend on it.
+        takes as many rows as fit in 32 MiB, or in scikit-learn's
+        ``working_memory`` if that is smaller
+        (``sklearn.set_config(working_memory=...)``); larger batches are not
+        faster. The results do not depend on it.
 
     Attributes
     ----------

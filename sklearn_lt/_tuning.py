@@ -197,8 +197,14 @@ def _fit_and_sweep(
     log_priors = np.log(fold_priors)
     # Class codes in the classes of the whole data, for the error rates.
     true_idx = _label_indices(labels[test], all_classes)
-    fold_to_all = _label_indices(fitted.classes_, all_classes)
     n_classes = all_classes.size
+    # Each validation label as a column of the fold's model (-1 if it never saw the
+    # class), so that a prediction is compared without mapping it back.
+    all_to_fold = np.full(n_classes, -1)
+    all_to_fold[_label_indices(fitted.classes_, all_classes)] = np.arange(
+        fitted.classes_.size
+    )
+    true_fold = all_to_fold[true_idx]
     support = np.bincount(true_idx, minlength=n_classes)
     hits = np.zeros((taus.size, n_classes))
     wrong = np.zeros(taus.size)
@@ -206,11 +212,12 @@ def _fit_and_sweep(
     # (batch_size x n_classes), whatever the size of the validation set.
     for rows, X_rows in _row_batches(X_test, batch_size, fitted.classes_.size):
         scores = _estimator_scores(fitted, response_method, X_rows)
-        batch_true = true_idx[rows]
+        adjusted = np.empty_like(scores)
+        batch_true, batch_fold = true_idx[rows], true_fold[rows]
         for i, tau in enumerate(taus):
-            pred_idx = fold_to_all[np.argmax(scores - tau * log_priors, axis=1)]
-            correct = pred_idx == batch_true
-            hits[i] += np.bincount(batch_true[correct], minlength=n_classes)
+            np.subtract(scores, tau * log_priors, out=adjusted)
+            correct = adjusted.argmax(axis=1) == batch_fold
+            hits[i] += np.bincount(batch_true, weights=correct, minlength=n_classes)
             wrong[i] += correct.size - np.count_nonzero(correct)
 
     seen = support > 0
@@ -308,8 +315,8 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         Rows scored at once, in the sweep over the validation rows of each split
         and in the prediction methods, as in :class:`LogitAdjustedClassifier`: the
         extra memory is about ``32 * batch_size * n_classes`` bytes per split
-        whatever the number of rows. ``None`` takes as many rows as fit in
-        scikit-learn's ``working_memory`` (1024 MiB by default). With ``scoring``
+        whatever the number of rows. ``None`` takes as many rows as fit in 32 MiB
+        (or in scikit-learn's ``working_memory`` if smaller). With ``scoring``
         set, the scorer sees each split's whole validation set, whose scores are
         then held at once. The results do not depend on it.
 

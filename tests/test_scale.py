@@ -84,7 +84,7 @@ def test_default_batch_follows_sklearn_working_memory():
     clf = LogitAdjustedClassifier(RowRecorder()).fit(X, y)
     clf.estimator_.calls_.clear()
     clf.predict(X)
-    assert clf.estimator_.calls_ == [2000]  # 1024 MiB holds every row
+    assert clf.estimator_.calls_ == [2000]  # 32 MiB holds every row
     # Independent: 4 float64 per class and row, in working_memory MiB.
     working_memory = 300 * 4 * 8 * 4 / 2**20  # MiB for 300 rows of 4 classes
     with sklearn.config_context(working_memory=working_memory):
@@ -250,3 +250,23 @@ def test_precomputed_logits_route_of_the_scaling_page(tmp_path):
     plain = np.argmax(logits_test, axis=1)
     assert balanced_error(y_test, y_pred) < balanced_error(y_test, plain) - 0.05
     assert 0.5 <= tuner.best_tau_ <= 1.5
+
+
+class RecordingLogits(Logits):
+    def predict_log_proba(self, X):
+        self.calls_ = [*getattr(self, "calls_", []), X.shape[0]]
+        return super().predict_log_proba(X)
+
+
+def test_default_batch_is_32_mib_of_scores_with_many_classes():
+    n_classes, n_rows = 2000, 4000
+    logits = np.random.default_rng(0).normal(size=(n_rows, n_classes))
+    y = np.arange(n_rows) % n_classes
+    clf = LogitAdjustedClassifier(RecordingLogits(), priors=np.ones(n_classes))
+    clf.fit(logits, y)
+    clf.estimator_.calls_ = []
+    clf.predict(logits)
+    # Independent: 32 MiB over 4 float64 per class and row.
+    rows = 32 * 2**20 // (4 * 8 * n_classes)
+    assert rows == 524
+    assert clf.estimator_.calls_ == [rows] * 7 + [n_rows - 7 * rows]
