@@ -242,6 +242,13 @@ def _row_batches(X, batch_size, n_classes):
         yield rows, _safe_indexing(X, rows)
 
 
+def _resolve_target_priors(target_priors, classes):
+    """Target priors aligned with ``classes``: uniform (balanced error) for None."""
+    if target_priors is None:
+        return np.full(len(classes), 1.0 / len(classes))
+    return check_priors(target_priors, classes, name="target_priors")
+
+
 def _fit_estimator(estimator, X, y, **fit_params):
     """Fit and return ``estimator``; a module-level function so joblib can cache it."""
     return estimator.fit(X, y, **fit_params)
@@ -273,6 +280,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         ],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "target_priors": [None, "array-like", Mapping],
     }
 
     def _adjustment_tau(self):
@@ -321,6 +329,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.estimator_ = estimator_
         self.classes_ = classes_
         self.priors_ = priors
+        self.target_priors_ = _resolve_target_priors(self.target_priors, classes_)
         self.class_counts_ = self._count_classes(labels, classes_)
         # Availability of some methods is only known once fitted.
         self._response_method = _resolve_response_method(
@@ -344,7 +353,10 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _adjusted_scores(self, X):
         # In place: _scores returns an array of its own (see _estimator_scores).
         scores = self._scores(X)
-        scores -= self._adjustment_tau() * np.log(self.priors_)
+        shift = np.log(self.priors_)
+        if self.target_priors is not None:  # uniform: a constant, left out
+            shift = shift - np.log(self.target_priors_)
+        scores -= self._adjustment_tau() * shift
         return scores
 
     def _batched(self, X, transform):
@@ -521,6 +533,15 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         parameters, ``X``, ``y`` and the fit parameters, so results equal those
         without a cache for any deterministic estimator (fix ``random_state``).
 
+    target_priors : array-like of shape (n_classes,), dict or None, default=None
+        Class priors :math:`\pi^t` of the data the model will meet, in any form
+        ``priors`` accepts. The adjusted score becomes
+        :math:`f_y(x) - \tau \log \pi_y + \tau \log \pi^t_y`; with ``tau=1``
+        and calibrated probabilities it is the Bayes-optimal rule (lowest error)
+        under the target distribution. ``None`` means uniform target priors: the
+        balanced error. Estimate them from unlabeled data with
+        :func:`sklearn_lt.priors.estimate_target_priors`.
+
     batch_size : int or None, default=None
         Rows of ``X`` scored at once by ``predict``, ``predict_proba``,
         ``predict_log_proba`` and ``decision_function``, so that with many classes
@@ -541,6 +562,10 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
 
     priors_ : ndarray of shape (n_classes,)
         Class priors, aligned with ``classes_``, summing to 1.
+
+    target_priors_ : ndarray of shape (n_classes,)
+        Target class priors, aligned with ``classes_`` (uniform when
+        ``target_priors=None``).
 
     class_counts_ : ndarray of shape (n_classes,)
         Number of examples of each class in the ``y`` given to ``fit`` (not
@@ -602,6 +627,7 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         response_method="auto",
         memory=None,
         batch_size=None,
+        target_priors=None,
     ):
         self.estimator = estimator
         self.tau = tau
@@ -609,6 +635,7 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         self.response_method = response_method
         self.memory = memory
         self.batch_size = batch_size
+        self.target_priors = target_priors
 
     def _adjustment_tau(self):
         return self.tau

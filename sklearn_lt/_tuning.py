@@ -37,6 +37,7 @@ from ._posthoc import (
     _estimator_scores,
     _resolve_priors,
     _resolve_response_method,
+    _resolve_target_priors,
     _row_batches,
 )
 from .metrics import frequency_bands
@@ -124,17 +125,21 @@ class _FoldAdjuster(LogitAdjustedClassifier):
     scorer passes that same ``X`` object. Any other ``X`` is scored afresh.
     """
 
-    def __init__(self, estimator, *, classes, priors, response_method, X, scores):
+    def __init__(
+        self, estimator, *, classes, priors, target_priors, response_method, X, scores
+    ):
         # One batch: the cached scores are those of the whole validation set.
         super().__init__(
             estimator,
             priors=priors,
             response_method=response_method,
             batch_size=max(1, _num_samples(X)),
+            target_priors=target_priors,
         )
         self.estimator_ = estimator
         self.classes_ = classes
         self.priors_ = priors
+        self.target_priors_ = _resolve_target_priors(target_priors, classes)
         self._response_method = response_method
         self._cached_X = X
         self._cached_scores = scores
@@ -179,8 +184,10 @@ def _fit_and_sweep(
     taus,
     scorer,
     batch_size,
+    target_priors,
 ):
     """Fit on one split, score its validation part once, evaluate every tau."""
+    uniform_target = np.all(target_priors == target_priors[0])
     if prefit:
         fitted = estimator
         fold_priors = priors
@@ -200,7 +207,9 @@ def _fit_and_sweep(
             priors,
         )
     X_test = _safe_indexing(X, test)
-    log_priors = np.log(fold_priors)
+    fold_target = target_priors[_label_indices(fitted.classes_, all_classes)]
+    # The per-tau shift: log(priors) - log(target priors), as in prediction.
+    log_priors = np.log(fold_priors) - np.log(fold_target / fold_target.sum())
     # Class codes in the classes of the whole data, for the error rates.
     true_idx = _label_indices(labels[test], all_classes)
     n_classes = all_classes.size
@@ -247,7 +256,13 @@ def _fit_and_sweep(
             else np.full(taus.size, np.nan)
         )
     if scorer is None:
-        out["score"] = -out["balanced_error"]
+        if uniform_target:
+            out["score"] = -out["balanced_error"]
+        else:
+            # The error under the target distribution: per-class errors weighted
+            # by the target priors of the classes seen in validation.
+            weights = target_priors[seen] / target_priors[seen].sum()
+            out["score"] = -(errors[:, seen] @ weights)
         return out
     # A scorer calls the model on the whole validation set: score it once, and
     # let every tau reuse those scores.
@@ -256,6 +271,7 @@ def _fit_and_sweep(
         fitted,
         classes=fitted.classes_,
         priors=fold_priors,
+        target_priors=None if uniform_target else fold_target / fold_target.sum(),
         response_method=response_method,
         X=X_test,
         scores=_estimator_scores(fitted, response_method, X_test),
@@ -323,6 +339,14 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
     n_jobs : int, default=None
         Number of splits fitted in parallel. ``None`` means 1 unless in a
         :func:`joblib.parallel_backend` context; ``-1`` uses all processors.
+
+    target_priors : array-like of shape (n_classes,), dict or None, default=None
+        Class priors of the data the model will meet, as in
+        :class:`LogitAdjustedClassifier`: every tau is scored with the adjustment
+        :math:`-\tau \log \pi_y + \tau \log \pi^t_y`, and the default score
+        becomes minus the error under the target distribution (the per-class
+        errors weighted by the target priors) instead of minus the balanced
+        error. ``None``: uniform, the balanced error.
 
     batch_size : int or None, default=None
         Rows scored at once, in the sweep over the validation rows of each split
@@ -420,8 +444,10 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         refit=True,
         n_jobs=None,
         batch_size=None,
+        target_priors=None,
     ):
         self.batch_size = batch_size
+        self.target_priors = target_priors
         self.estimator = estimator
         self.taus = taus
         self.priors = priors
@@ -495,6 +521,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         response_method = _resolve_response_method(self.estimator, self.response_method)
         classes = self.estimator.classes_ if prefit else np.unique(labels)
         priors = _resolve_priors(self.priors, labels, classes, sample_weight)
+        target_priors = _resolve_target_priors(self.target_priors, classes)
         routed = self._fit_params(self.estimator, prefit, sample_weight, fit_params)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
@@ -524,6 +551,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
                 taus=taus,
                 scorer=scorer,
                 batch_size=self.batch_size,
+                target_priors=target_priors,
             )
             for train, test in splits
         )
@@ -545,6 +573,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         else:
             self.classes_ = classes
             self.priors_ = priors
+            self.target_priors_ = target_priors
             self.class_counts_ = class_counts
         return self
 
