@@ -51,13 +51,12 @@ from ._compat import (
     _routing_enabled,
     get_chunk_n_rows,
 )
-from .priors import _label_indices, _preview, check_priors, estimate_priors
+from .priors import _TINY, _label_indices, _preview, check_priors, estimate_priors
 
 __all__ = ["LogitAdjustedClassifier", "logit_adjust"]
 
 # Probabilities are clipped to the smallest positive float64 before taking logs, so a
 # predicted probability of exactly 0 becomes log(tiny) ~= -708.4 instead of -inf.
-_TINY = np.finfo(np.float64).tiny
 _LOG_TINY = np.log(_TINY)
 
 _AUTO_RESPONSE = ("predict_log_proba", "predict_proba")
