@@ -541,8 +541,7 @@ def estimate_target_priors(
     method : {"em", "bbse"}, default="em"
         Estimator of the target priors, see above.
 
-    X_val : {array-like, sparse matrix, dataframe} of shape (n_val, n_features), \
-            default=None
+    X_val : array-like or sparse matrix of shape (n_val, n_features), default=None
         Labelled held-out data from the training distribution, not used to fit
         the estimator. Needed by ``"bbse"``; ignored by ``"em"``.
 
