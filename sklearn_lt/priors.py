@@ -567,7 +567,9 @@ def estimate_target_priors(
     -------
     priors : ndarray of shape (n_classes,)
         Estimated target priors in float64, summing to 1, aligned with
-        ``estimator.classes_``. They can be 0 (BBSE, or EM far out of the data).
+        ``estimator.classes_``. They can be 0 (BBSE, or EM far out of the data);
+        ``target_priors`` must be > 0 (the adjustment takes their log), so floor
+        them before adjusting, e.g. ``(priors + 1e-4) / (1 + 1e-4 * n_classes)``.
 
     posteriors : ndarray of shape (n_samples, n_classes)
         Target posteriors of ``X``, columns aligned with ``estimator.classes_``.
