@@ -20,7 +20,7 @@ Bayes-optimal rule for the balanced error, the separator mu^T x = 0 through the 
   ============================  ===================================================
   ERM                           loss="cross_entropy"
   Weight normalisation (tau=1)  the ERM net, weight_norm_layer="classifier",
-                                weight_norm_tau=1 (w_y / ||w_y||, bias kept)
+                                weight_norm_tau=1 (w_y / ||w_y||, bias dropped)
   Logit adjustment post-hoc     the ERM net, posthoc_tau=1
   Logit adjustment loss         loss="logit_adjusted", tau=1
   Bayes-optimal                 ``gaussian_mixture_bayes()``, on the same test sets
@@ -280,8 +280,8 @@ def report(per_method, checks, bayes, n_train, n_test, n_seeds):
             if max(checks["row_sum_drift"]) < 1e-3
             else ". "
         )
-        + "Normalising divides the weights but keeps the bias, which moves the "
-        "separator "
+        + "Normalising divides the weights and drops the bias (as Kang et al.'s "
+        "code does), which moves the separator "
         + (
             "further towards"
             if np.mean(per_method[WEIGHT_NORM]["offset"])

@@ -160,7 +160,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
         Name of the final linear layer (as in ``module_.get_submodule``) whose
         class weight vectors are normalised post hoc,
         :math:`w_y / \lVert w_y \rVert^{\tau}` (Kang et al., 2020), when
-        predicting. Its bias is left as it is.
+        predicting; its bias is dropped, as in Kang et al.'s reference code.
 
     weight_norm_tau : float, default=1.0
         The :math:`\tau` of weight normalisation.
@@ -540,18 +540,29 @@ class LogitAdjustedNet(NeuralNetClassifier):
 
     @contextmanager
     def _weight_normalised(self):
-        """Swap in w_y / ||w_y||^tau for the duration of a prediction."""
+        """Swap in w_y / ||w_y||^tau, and no bias, for the duration of a prediction.
+
+        Kang et al.'s reference code scores ``features @ normalised_weights.T``: the
+        bias is dropped, as a per-class bias would carry the class frequencies the
+        normalisation removes from the weights.
+        """
         if self.weight_norm_layer is None:
             yield
             return
         layer = self._normalised_layer()
         original = layer.weight.data
+        bias = getattr(layer, "bias", None)
+        original_bias = None if bias is None else bias.data
         norms = original.norm(dim=1, keepdim=True).clamp_min(torch.finfo().tiny)
         layer.weight.data = original / norms.pow(self.weight_norm_tau)
+        if original_bias is not None:
+            layer.bias.data = torch.zeros_like(original_bias)
         try:
             yield
         finally:
             layer.weight.data = original
+            if original_bias is not None:
+                layer.bias.data = original_bias
 
     def evaluation_step(self, batch, training=False):
         with self._weight_normalised():

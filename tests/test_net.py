@@ -180,11 +180,15 @@ def test_weight_normalisation_matches_manual_tau_norm():
     for tau in (0.0, 1.0, 1.7):
         net.set_params(weight_norm_layer="classifier", weight_norm_tau=tau)
         W_tau = W / np.linalg.norm(W, axis=1, keepdims=True) ** tau
-        expected = features @ W_tau.T + b
+        # Kang et al. score features @ W_tau.T: the bias is dropped.
+        expected = features @ W_tau.T
         assert_allclose(net.forward(X).numpy(), expected, rtol=1e-4, atol=1e-5)
         assert_array_equal(net.predict(X), expected.argmax(axis=1))
-    # The trained weights are left untouched.
+    # The trained weights and bias are left untouched.
     assert_array_equal(net.module_.classifier.weight.detach().numpy(), W)
+    assert_array_equal(net.module_.classifier.bias.detach().numpy(), b)
+    net.set_params(weight_norm_layer=None)
+    assert_allclose(net.forward(X).numpy(), features @ W.T + b, rtol=1e-4, atol=1e-5)
 
 
 def test_validation_loss_scores_the_weight_normalised_model():
