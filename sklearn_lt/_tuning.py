@@ -40,7 +40,7 @@ from ._posthoc import (
     _resolve_target_priors,
     _row_batches,
 )
-from .metrics import frequency_bands
+from .metrics import _error_rates, frequency_bands
 from .priors import _label_indices
 
 __all__ = ["LogitAdjustedClassifierCV"]
@@ -243,8 +243,7 @@ def _fit_and_sweep(
                 wrong[i] += correct.size - np.count_nonzero(correct)
 
     seen = support > 0
-    errors = np.full((taus.size, n_classes), np.nan)
-    errors[:, seen] = 1.0 - hits[:, seen] / support[seen]
+    errors = _error_rates(hits, support)
     out = {metric: np.empty(taus.size) for metric in _METRICS}
     out["balanced_error"] = errors[:, seen].mean(axis=1)
     out["error"] = wrong / true_idx.size

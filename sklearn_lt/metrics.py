@@ -92,17 +92,21 @@ def per_class_error(y_true, y_pred, *, labels=None, sample_weight=None):
 
 
 def _per_class_error_from_codes(true_idx, correct, n_classes, sample_weight=None):
-    """Per-class error from integer class codes and a per-example hit mask.
-
-    The fast path of :func:`per_class_error` for callers that already hold
-    validated codes (the CV tuner evaluates many predictions of one fold).
-    """
+    """Per-class error from integer class codes and a per-example hit mask."""
     support = np.bincount(true_idx, weights=sample_weight, minlength=n_classes)
     hit_weights = None if sample_weight is None else sample_weight[correct]
     hits = np.bincount(true_idx[correct], weights=hit_weights, minlength=n_classes)
-    errors = np.full(n_classes, np.nan)
+    return _error_rates(hits, support)
+
+
+def _error_rates(hits, support):
+    """``1 - hits / support`` per class (last axis); NaN for a class without support.
+
+    ``hits`` may hold several rows (the CV tuner counts one row per tau).
+    """
+    errors = np.full(np.shape(hits), np.nan)
     seen = support > 0
-    errors[seen] = 1.0 - hits[seen] / support[seen]
+    errors[..., seen] = 1.0 - hits[..., seen] / support[seen]
     return errors
 
 
