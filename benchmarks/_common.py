@@ -80,3 +80,22 @@ def machine_line():
     except ImportError:
         pass
     return ", ".join(parts)
+
+
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (files only, no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def write_figure(fig, path, **savefig_kwargs):
+    """Save ``fig`` to ``path`` at 120 dpi, close it, and say where."""
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=120, **savefig_kwargs)
+    plt.close(fig)
+    print(f"(figure written to {os.path.relpath(path)})")

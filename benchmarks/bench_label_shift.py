@@ -33,7 +33,9 @@ from _common import (
     markdown_table,
     mean_std,
     progress,
+    pyplot,
     save_text,
+    write_figure,
 )
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
@@ -120,10 +122,7 @@ def table(label, grid, results, fmt):
 
 
 def save_figure(n_grid, n_results, q_grid, q_results, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for method, colour in (("EM", "tab:blue"), ("BBSE", "tab:orange")):
@@ -149,9 +148,7 @@ def save_figure(n_grid, n_results, q_grid, q_results, path):
     right.set_title(f"error after adaptation ({TRAIN_PRIOR:.0%} in training)")
     right.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    print(f"(figure written to {os.path.relpath(path)})")
+    write_figure(fig, path)
 
 
 def main(argv=None):

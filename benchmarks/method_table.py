@@ -64,7 +64,9 @@ from _common import (
     markdown_table,
     mean_std,
     progress,
+    pyplot,
     save_text,
+    write_figure,
 )
 from sklearn.datasets import load_digits, make_classification
 from sklearn.model_selection import train_test_split
@@ -346,10 +348,7 @@ def ordering(per_row):
 
 
 def save_figure(all_results, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     names = [name for name, _, _ in ROWS]
     fig, axes = plt.subplots(
@@ -365,9 +364,7 @@ def save_figure(all_results, path):
         ax.set_xlabel("balanced error (%)")
         ax.set_title(key)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    print(f"(figure written to {os.path.relpath(path)})")
+    write_figure(fig, path)
 
 
 def main(argv=None):

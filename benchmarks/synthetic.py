@@ -58,7 +58,9 @@ from _common import (
     markdown_table,
     mean_std,
     progress,
+    pyplot,
     save_text,
+    write_figure,
 )
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
@@ -293,10 +295,7 @@ def report(per_method, checks, bayes, n_train, n_test, n_seeds):
 
 def save_figure(per_method, separators, sample, bayes, path):
     """Balanced error of each row, and one seed's separators over its training data."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     names = (*METHODS, BAYES)
     colors = dict(zip(names, ("C0", "C1", "C2", "C3", "k"), strict=True))
@@ -342,9 +341,7 @@ def save_figure(per_method, separators, sample, bayes, path):
     plane.set_ylabel("x2")
     plane.set_title("separators, seed 0")
     plane.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    print(f"(figure written to {os.path.relpath(path)})")
+    write_figure(fig, path, bbox_inches="tight")
 
 
 def run(
