@@ -5,11 +5,8 @@ run its loader on pickles written here, its ResNet-32 and augmentation, its sche
 one epoch of LogitAdjustedNet on tiny fake images, and ``main --fake`` end to end.
 """
 
-import importlib.util
 import pickle
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,27 +15,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
+from _benchmarks import load_benchmark  # noqa: E402
 from skorch.callbacks import Callback  # noqa: E402
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _import_script():
-    """Import benchmarks/cifar_lt.py (which imports ``_common`` from its folder)."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "cifar_lt", BENCHMARKS / "cifar_lt.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    return module
-
-
-cifar_lt = _import_script()
+cifar_lt = load_benchmark("cifar_lt")
 
 
 @pytest.fixture

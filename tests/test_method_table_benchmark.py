@@ -1,31 +1,18 @@
 """The method-table benchmark runs end to end on a tiny configuration."""
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 
 import pytest
+from _benchmarks import load_benchmark
 
 pytest.importorskip("torch")
 pytest.importorskip("skorch")
 pytest.importorskip("matplotlib")
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
 
 @pytest.fixture(scope="module")
 def method_table():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "method_table", BENCHMARKS / "method_table.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return load_benchmark("method_table")
 
 
 def test_every_row_of_the_paper_is_measured_and_written(method_table, tmp_path):

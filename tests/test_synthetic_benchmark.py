@@ -1,27 +1,18 @@
 """Smoke test of benchmarks/synthetic.py on a tiny configuration."""
 
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
+from _benchmarks import load_benchmark
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 pytest.importorskip("matplotlib")
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
 
 @pytest.fixture
-def synthetic(monkeypatch):
-    """The script as a module; its folder on sys.path, as when run, for _common."""
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(
-        "synthetic_benchmark", BENCHMARKS / "synthetic.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def synthetic():
+    module = load_benchmark("synthetic")
     # main() sets torch's thread count for the process; give the next tests theirs.
     threads = torch.get_num_threads()
     yield module
