@@ -9,8 +9,8 @@ import os
 import joblib
 import numpy as np
 import pytest
+from _data import long_tailed_classification
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
@@ -31,17 +31,7 @@ TAUS = np.linspace(0.0, 2.0, 9)
 CV = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
 
 
-def _long_tailed(n_samples=900, n_classes=5, seed=0):
-    weights = 0.45 ** np.arange(n_classes)
-    return make_classification(
-        n_samples=n_samples,
-        n_features=8,
-        n_informative=5,
-        n_classes=n_classes,
-        weights=weights / weights.sum(),
-        class_sep=0.7,
-        random_state=seed,
-    )
+_long_tailed = long_tailed_classification
 
 
 def _grid_search(scoring=balanced_error_scorer, refit=True, n_jobs=None):

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from _data import gaussian_classes
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import LogisticRegression
 
@@ -42,21 +43,7 @@ def _span_x_range(span):
     return x0, x1
 
 
-def _long_tailed(seed=0, counts=(300, 120, 60, 25, 12, 6)):
-    """Gaussian classes with the given training counts, and a balanced test set."""
-    rng = np.random.default_rng(seed)
-    names = np.array(["ant", "bee", "cat", "dog", "eel", "fox"])[: len(counts)]
-    means = rng.normal(scale=1.5, size=(len(counts), 3))
-
-    def sample(sizes):
-        X = np.vstack(
-            [rng.normal(m, 1.0, size=(n, 3)) for m, n in zip(means, sizes, strict=True)]
-        )
-        return X, np.repeat(names, sizes)
-
-    X_train, y_train = sample(counts)
-    X_test, y_test = sample([30] * len(counts))
-    return X_train, y_train, X_test, y_test
+_long_tailed = gaussian_classes
 
 
 # -- PerClassErrorDisplay ------------------------------------------------------

@@ -3,6 +3,7 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _data import long_tailed_classification
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import norm
 from sklearn import config_context
@@ -25,15 +26,14 @@ from sklearn_lt.metrics import balanced_error, balanced_error_scorer
 
 
 def _long_tailed(n_samples=600, n_classes=4, seed=0):
-    weights = 0.5 ** np.arange(n_classes)
-    return make_classification(
-        n_samples=n_samples,
+    return long_tailed_classification(
+        n_samples,
+        n_classes,
+        seed,
+        decay=0.5,
         n_features=6,
         n_informative=4,
-        n_classes=n_classes,
-        weights=weights / weights.sum(),
         class_sep=0.8,
-        random_state=seed,
     )
 
 

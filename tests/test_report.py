@@ -2,6 +2,7 @@ import sys
 
 import numpy as np
 import pytest
+from _data import gaussian_classes
 from numpy.testing import assert_allclose
 from sklearn.linear_model import LogisticRegression
 
@@ -165,20 +166,7 @@ def test_predicted_class_missing_from_y_true_warns_and_is_left_out():
     assert np.isnan(row["few"])
 
 
-def _long_tailed(seed=0, counts=(300, 120, 60, 25, 12, 6)):
-    rng = np.random.default_rng(seed)
-    names = np.array(["ant", "bee", "cat", "dog", "eel", "fox"])[: len(counts)]
-    means = rng.normal(scale=1.5, size=(len(counts), 3))
-
-    def sample(sizes):
-        X = np.vstack(
-            [rng.normal(m, 1.0, size=(n, 3)) for m, n in zip(means, sizes, strict=True)]
-        )
-        return X, np.repeat(names, sizes)
-
-    X_train, y_train = sample(counts)
-    X_test, y_test = sample([30] * len(counts))
-    return X_train, y_train, X_test, y_test
+_long_tailed = gaussian_classes
 
 
 def test_error_report_reads_class_counts_and_predicts_each_model():

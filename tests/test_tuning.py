@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
+from _data import long_tailed_classification
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
-from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
@@ -30,17 +30,7 @@ def counting():
     return CountingLogisticRegression
 
 
-def _long_tailed(n_samples=900, n_classes=5, seed=0):
-    weights = 0.45 ** np.arange(n_classes)
-    return make_classification(
-        n_samples=n_samples,
-        n_features=8,
-        n_informative=5,
-        n_classes=n_classes,
-        weights=weights / weights.sum(),
-        class_sep=0.7,
-        random_state=seed,
-    )
+_long_tailed = long_tailed_classification
 
 
 TAUS = np.linspace(0.0, 2.0, 9)
