@@ -346,17 +346,14 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         )
 
     def _scores(self, X):
-        check_is_fitted(self)
         return _estimator_scores(self.estimator_, self._response_method, X)
 
-    def _adjusted_scores(self, X):
-        # In place: _scores returns an array of its own (see _estimator_scores).
-        scores = self._scores(X)
+    def _shift(self):
+        """``tau * (log(priors_) - log(target_priors_))``, subtracted from scores."""
         shift = np.log(self.priors_)
         if self.target_priors is not None:  # uniform: a constant, left out
             shift = shift - np.log(self.target_priors_)
-        scores -= self._adjustment_tau() * shift
-        return scores
+        return self._adjustment_tau() * shift
 
     def _batched(self, X, transform):
         """``transform(adjusted scores)`` of every row of ``X``, a batch at a time.
@@ -366,13 +363,18 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         place.
         """
         check_is_fitted(self)
+        shift = self._shift()
+        n_rows = _num_samples(X)
         out = None
         for rows, X_rows in _row_batches(X, self.batch_size, len(self.classes_)):
-            values = transform(self._adjusted_scores(X_rows))
+            # In place: _scores returns an array of its own (see _estimator_scores).
+            scores = self._scores(X_rows)
+            scores -= shift
+            values = transform(scores)
             if out is None:
-                if rows.stop - rows.start == values.shape[0] == _num_samples(X):
+                if rows.stop - rows.start == n_rows:
                     return values
-                out = np.empty((_num_samples(X), *values.shape[1:]), values.dtype)
+                out = np.empty((n_rows, *values.shape[1:]), values.dtype)
             out[rows] = values
         return out
 
