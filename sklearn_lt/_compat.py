@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
     StrOptions,
+    validate_parameter_constraints,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import (
@@ -31,4 +32,5 @@ __all__ = [
     "_fit_context",
     "_num_samples",
     "_routing_enabled",
+    "validate_parameter_constraints",
 ]

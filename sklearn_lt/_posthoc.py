@@ -10,10 +10,13 @@ so subtracting ``tau * log(pi_y)`` from any model's log-probabilities (or logits
 makes it fair to rare classes, with no retraining.
 """
 
+import os
+import warnings
 from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import log_softmax, softmax
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
@@ -43,15 +46,22 @@ from sklearn.utils.validation import (
 
 from ._compat import (
     HasMethods,
-    Interval,
-    InvalidParameterError,
     StrOptions,
     _fit_context,
     _num_samples,
     _routing_enabled,
     get_chunk_n_rows,
+    validate_parameter_constraints,
 )
-from .priors import _TINY, _label_indices, _preview, check_priors, estimate_priors
+from ._validation import (
+    Number,
+    check_labels,
+    check_number,
+    check_scores,
+    label_indices,
+    preview,
+)
+from .priors import _TINY, check_priors, estimate_priors
 
 __all__ = ["LogitAdjustedClassifier", "logit_adjust"]
 
@@ -112,8 +122,7 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
     >>> adjusted.argmax(axis=1)  # the rare class wins the first example
     array([1, 0])
     """
-    if not isinstance(tau, Real) or not np.isfinite(tau) or tau < 0:
-        raise ValueError(f"tau must be a finite number >= 0, got {tau!r}.")
+    tau = check_number(tau, "tau", low=0, fix="Use 1.0 for the balanced error.")
     if kind not in ("logits", "proba"):
         raise ValueError(f'kind must be "logits" or "proba", got {kind!r}.')
     scores = check_array(
@@ -123,6 +132,7 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
         input_name="scores",
     )
     priors = check_priors(priors, np.arange(scores.shape[1]))
+    shift = _checked_shift(tau, np.log(priors), "tau")
     if kind == "proba":
         if np.any(~np.isfinite(scores)) or np.any((scores < 0) | (scores > 1)):
             raise ValueError(
@@ -137,11 +147,62 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
             "probabilities with log(0) = -inf, pass the probabilities with "
             'kind="proba".'
         )
-    return scores - (tau * np.log(priors)).astype(scores.dtype, copy=False)
+    elif _looks_like_probabilities(scores):
+        warnings.warn(
+            'logit_adjust got kind="logits" (the default), but every row of scores '
+            "lies in [0, 1] and sums to 1: these look like probabilities, whose "
+            'adjustment must be made on their log. Pass kind="proba" (or '
+            "np.log of them) if they are probabilities.",
+            UserWarning,
+            stacklevel=2,
+        )
+    adjusted = scores - shift.astype(scores.dtype, copy=False)
+    _check_finite_adjustment(adjusted, "scores")
+    return adjusted
+
+
+def _looks_like_probabilities(scores):
+    """Every entry in [0, 1] and every row summing to 1, up to the dtype's rounding.
+
+    A sum of ``n_classes`` probabilities is off by at most about ``n_classes``
+    ulps of 1 (float32 or float64); four times that leaves room for the model's
+    own arithmetic. Logits and log-probabilities almost never pass this test.
+    """
+    if scores.size == 0 or scores.shape[1] < 2:
+        return False
+    if scores.min() < 0 or scores.max() > 1:
+        return False
+    slack = 4 * scores.shape[1] * np.finfo(scores.dtype).eps
+    return bool(np.all(np.abs(scores.sum(axis=1) - 1) <= slack))
+
+
+def _checked_shift(tau, log_ratio, name):
+    """``tau * log_ratio``, refused where it overflows float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        shift = tau * log_ratio
+    if not np.all(np.isfinite(shift)):
+        raise ValueError(
+            f"{name}={tau!r} times the log-priors (down to {np.min(log_ratio):.4g}) "
+            "overflows float64, so the adjusted scores would be infinite. Use a "
+            "scale of the order of 1 (tau=1 is the balanced-error rule)."
+        )
+    return shift
+
+
+def _check_finite_adjustment(adjusted, what):
+    """Refuse adjusted scores that overflowed (huge scores plus a large shift)."""
+    if not np.all(np.isfinite(adjusted)):
+        raise ValueError(
+            f"the adjusted {what} overflow float64 (their magnitude is near "
+            f"{np.finfo(np.float64).max:.3g}); rescale the scores, or use a smaller "
+            "tau."
+        )
 
 
 def _check_targets(y):
     """Validate class labels for fitting; return them as a 1d array."""
+    if np.asarray(y).ndim == 1:  # 2-d targets: type_of_target's message below
+        y = check_labels(y)
     assert_all_finite(y, input_name="y")
     target_type = type_of_target(y, input_name="y", raise_unknown=True)
     if target_type not in ("binary", "multiclass"):
@@ -153,8 +214,32 @@ def _check_targets(y):
     return column_or_1d(y, warn=True)
 
 
+def _check_two_classes(classes):
+    """Refuse to fit on a single class: there is no prior to adjust between."""
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has only one class {preview(classes)}; logit adjustment trades "
+            "between classes and needs at least two. Fit on labels of two or more "
+            "classes."
+        )
+    return classes
+
+
+def _check_is_classifier(estimator):
+    """Refuse estimators that say they are not classifiers (regressors, ...)."""
+    estimator_type = get_tags(estimator).estimator_type
+    if estimator_type not in (None, "classifier"):
+        raise ValueError(
+            f"expected a classifier, but {type(estimator).__name__} is a "
+            f"{estimator_type}: logit adjustment shifts the class scores of a "
+            "classifier. Wrap a classifier, such as LogisticRegression or "
+            "HistGradientBoostingClassifier."
+        )
+
+
 def _resolve_response_method(estimator, response_method):
     """Name the estimator's method that gives the scores, or explain the fix."""
+    _check_is_classifier(estimator)
     wanted = _AUTO_RESPONSE if response_method == "auto" else (response_method,)
     for name in wanted:
         if hasattr(estimator, name):
@@ -164,9 +249,11 @@ def _resolve_response_method(estimator, response_method):
         raise ValueError(
             f"{name} has neither predict_log_proba nor predict_proba, so it gives "
             "no probabilities to adjust. Wrap it in "
-            "sklearn.calibration.CalibratedClassifierCV to get calibrated "
-            "probabilities, or, if its decision_function gives logits, pass "
-            'response_method="decision_function".'
+            f"sklearn.calibration.CalibratedClassifierCV({name}(...)), which "
+            "learns calibrated probabilities from its decision function. (Pass "
+            'response_method="decision_function" only if that function gives '
+            "logits, as a linear model trained with the log loss does; an SVM "
+            "margin is not a logit, and adjusting it gives wrong predictions.)"
         )
     raise ValueError(
         f"{name} has no {response_method} method, which "
@@ -175,34 +262,64 @@ def _resolve_response_method(estimator, response_method):
     )
 
 
-def _estimator_scores(estimator, method_name, X):
+def _estimator_scores(estimator, method_name, X, n_classes):
     """The estimator's scores f_y(x) in log space, shape (n_samples, n_classes).
 
-    Always a new float64 array, never the estimator's own: callers adjust it in place.
+    What the estimator returns is validated first (shape, NaN, infinities, the
+    range of probabilities: see ``check_scores``). Always a new float64 array,
+    never the estimator's own: callers adjust it in place.
     """
     method = getattr(estimator, method_name)
     if method_name == "predict_log_proba":
         # Many estimators take np.log of probabilities that can be exactly 0.
         with np.errstate(divide="ignore"):
-            scores = np.asarray(method(X), dtype=np.float64)
+            raw = method(X)
+    else:
+        raw = method(X)
+    scores = check_scores(
+        raw,
+        estimator=estimator,
+        method=method_name,
+        n_rows=_num_samples(X),
+        n_classes=n_classes,
+    )
+    # Each branch makes a new array, whatever check_scores returned.
+    if method_name == "predict_log_proba":
         return np.maximum(scores, _LOG_TINY)
     if method_name == "predict_proba":
-        return _log_clipped(method(X))
-    scores = np.array(method(X), dtype=np.float64)
+        return _log_clipped(scores)
     if scores.ndim == 1:
-        scores = np.column_stack([np.zeros_like(scores), scores])
-    return scores
+        return np.column_stack([np.zeros_like(scores), scores])
+    return scores.copy() if np.shares_memory(scores, raw) else scores
+
+
+def _train_frequencies(y, classes, sample_weight):
+    """Weighted class frequencies of ``y``, aligned with ``classes``; may hold 0."""
+    return estimate_priors(y, classes=classes, sample_weight=sample_weight)
 
 
 def _resolve_priors(priors, y, classes, sample_weight):
     """Priors aligned with ``classes``: from ``y`` for "train", else the user's."""
-    if not (isinstance(priors, str) and priors == "train"):
-        return check_priors(priors, classes)
-    estimated = estimate_priors(y, classes=classes, sample_weight=sample_weight)
+    if isinstance(priors, str) and priors == "train":
+        return _checked_train_priors(
+            _train_frequencies(y, classes, sample_weight), classes
+        )
+    return check_priors(priors, classes)
+
+
+def _priors_from_param(priors, train_priors, classes):
+    """``priors`` (the parameter) aligned with ``classes``, from fitted frequencies."""
+    if isinstance(priors, str) and priors == "train":
+        return _checked_train_priors(train_priors, classes)
+    return check_priors(priors, classes)
+
+
+def _checked_train_priors(estimated, classes):
+    """Training frequencies as priors: every class needs a positive share."""
     empty = estimated == 0
     if np.any(empty):
         raise ValueError(
-            f"class {_preview(classes[empty])} has no training example (or zero "
+            f"class {preview(classes[empty])} has no training example (or zero "
             "total sample_weight) in y, so its prior is 0 and log(prior) is "
             "infinite. Fit on labels that hold every class, or pass priors "
             "explicitly, e.g. priors=estimate_priors(y, classes=..., "
@@ -230,13 +347,21 @@ def _batch_rows(batch_size, n_rows, n_classes):
     return min(batch_size, n_rows)
 
 
+# Sparse formats whose rows can be sliced; the others (COO, DIA, BSR) are converted
+# to CSR before batching, which changes the format but not a single value.
+_ROW_SLICEABLE_SPARSE = ("csr", "csc", "lil", "dok")
+
+
 def _row_batches(X, batch_size, n_classes):
     """Yield ``(rows, X[rows])``: the whole of ``X`` at once when it fits one batch."""
     n_rows = _num_samples(X)
-    batch = _batch_rows(batch_size, n_rows, n_classes)
+    # No rows: one empty batch, which the estimator accepts or refuses itself.
+    batch = _batch_rows(batch_size, n_rows, n_classes) if n_rows else 0
     if batch >= n_rows:
         yield slice(0, n_rows), X
         return
+    if sp.issparse(X) and X.format not in _ROW_SLICEABLE_SPARSE:
+        X = X.tocsr()
     for rows in gen_batches(n_rows, batch):
         yield rows, _safe_indexing(X, rows)
 
@@ -246,6 +371,34 @@ def _resolve_target_priors(target_priors, classes):
     if target_priors is None:
         return np.full(len(classes), 1.0 / len(classes))
     return check_priors(target_priors, classes, name="target_priors")
+
+
+def _check_memory(memory):
+    """``memory`` as a joblib.Memory; a path must be a directory that can be written.
+
+    joblib creates ``<memory>/joblib`` on the first cached call; doing it here
+    turns a file, a read-only or an impossible path into an error that names
+    ``memory``, before anything is fitted.
+    """
+    if isinstance(memory, os.PathLike):
+        memory = os.fspath(memory)
+    if isinstance(memory, str):
+        location = os.path.join(memory, "joblib")
+        try:
+            os.makedirs(location, exist_ok=True)
+            writable = os.access(location, os.W_OK)
+        except OSError as exc:
+            raise ValueError(
+                f"memory={memory!r} cannot hold the fit cache: {exc.strerror} "
+                f"({exc.filename}). Pass a directory that can be created and written "
+                "to, a joblib.Memory, or None for no cache."
+            ) from exc
+        if not writable:
+            raise ValueError(
+                f"memory={memory!r} cannot hold the fit cache: {location} is not "
+                "writable. Pass a writable directory, a joblib.Memory, or None."
+            )
+    return check_memory(memory)
 
 
 def _fit_estimator(estimator, X, y, **fit_params):
@@ -266,8 +419,14 @@ def _can_predict(self):
 class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Shared machinery: priors, scores, adjusted predictions, routing, tags.
 
-    Subclasses set ``estimator_`` (through :meth:`_set_fitted`) and say which
-    ``tau`` the predictions use (:meth:`_adjustment_tau`).
+    Subclasses set ``estimator_`` (through :meth:`_set_fitted`) and say what a
+    prediction uses (:meth:`_prediction_plan`).
+
+    The after-fit rule (docs: "Changing parameters after fit"): a parameter that
+    the prediction methods read is validated each time it is read, with the
+    checks and messages of ``fit``, and the fitted attributes describe what the
+    predictions use; where a fitted quantity depends on such a parameter (the
+    tuner's ``best_tau_``), changing it after fit is refused until refit.
     """
 
     _parameter_constraints: dict = {
@@ -278,15 +437,37 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 {"auto", "predict_log_proba", "predict_proba", "decision_function"}
             )
         ],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [Number(Integral, 1, None, closed="left"), None],
         "target_priors": [None, "array-like", Mapping],
     }
 
-    def _adjustment_tau(self):
+    # The parameters that the prediction methods read.
+    _prediction_params = ("priors", "target_priors", "response_method", "batch_size")
+
+    def _prediction_plan(self):
+        """``(response method, shift)`` of the predictions, all checked."""
         raise NotImplementedError
 
     def _check_can_predict(self):
         return True
+
+    def _validate_prediction_params(self):
+        """The checks of ``fit`` on the parameters a prediction reads."""
+        validate_parameter_constraints(
+            {
+                name: self._parameter_constraints[name]
+                for name in self._prediction_params
+            },
+            {name: getattr(self, name) for name in self._prediction_params},
+            caller_name=type(self).__name__,
+        )
+
+    def _current_priors(self):
+        """The ``priors`` parameter as priors aligned with ``classes_``."""
+        return _priors_from_param(self.priors, self.train_priors_, self.classes_)
+
+    def _current_target_priors(self):
+        return _resolve_target_priors(self.target_priors, self.classes_)
 
     def _fit_params(self, estimator, prefit, sample_weight, fit_params):
         """Keyword arguments for ``estimator.fit``, routed or passed through.
@@ -310,11 +491,12 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             params["sample_weight"] = sample_weight
         return Bunch(estimator=Bunch(fit=params), splitter=Bunch(split={}))
 
-    def _set_fitted(self, estimator_, labels, sample_weight, priors, classes):
-        """Store the fitted estimator and what it implies (classes, priors, ...).
+    def _set_fitted(self, estimator_, labels, sample_weight):
+        """Store the fitted estimator and what it implies (classes, frequencies).
 
-        ``priors`` were resolved for ``classes`` before fitting; they are resolved
-        again if the fitted estimator orders or names its classes differently.
+        Everything is aligned with the fitted estimator's ``classes_``, which may
+        order or name the classes differently from ``np.unique(y)``. Returns the
+        resolved ``priors``.
         """
         classes_ = getattr(estimator_, "classes_", None)
         if classes_ is None:
@@ -323,37 +505,27 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "adjustment needs it to align the priors with the columns of the "
                 "scores."
             )
-        if not np.array_equal(classes_, classes):
-            priors = _resolve_priors(self.priors, labels, classes_, sample_weight)
+        classes_ = np.asarray(classes_)
+        train_priors = _train_frequencies(labels, classes_, sample_weight)
+        priors = _priors_from_param(self.priors, train_priors, classes_)
+        # Availability of some methods is only known once fitted.
+        response_method = _resolve_response_method(estimator_, self.response_method)
         self.estimator_ = estimator_
         self.classes_ = classes_
-        self.priors_ = priors
-        self.target_priors_ = _resolve_target_priors(self.target_priors, classes_)
+        self.train_priors_ = train_priors
         self.class_counts_ = self._count_classes(labels, classes_)
-        # Availability of some methods is only known once fitted.
-        self._response_method = _resolve_response_method(
-            estimator_, self.response_method
-        )
+        self._response_method = response_method
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(estimator_, attr):
                 setattr(self, attr, getattr(estimator_, attr))
+        return priors
 
     @staticmethod
     def _count_classes(labels, classes):
-        known = np.isin(labels, classes)
-        return np.bincount(
-            _label_indices(labels[known], classes), minlength=len(classes)
-        )
+        return np.bincount(label_indices(labels, classes), minlength=len(classes))
 
-    def _scores(self, X):
-        return _estimator_scores(self.estimator_, self._response_method, X)
-
-    def _shift(self):
-        """``tau * (log(priors_) - log(target_priors_))``, subtracted from scores."""
-        shift = np.log(self.priors_)
-        if self.target_priors is not None:  # uniform: a constant, left out
-            shift = shift - np.log(self.target_priors_)
-        return self._adjustment_tau() * shift
+    def _scores(self, X, method):
+        return _estimator_scores(self.estimator_, method, X, len(self.classes_))
 
     def _batched(self, X, transform):
         """``transform(adjusted scores)`` of every row of ``X``, a batch at a time.
@@ -363,13 +535,17 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         place.
         """
         check_is_fitted(self)
-        shift = self._shift()
+        method, shift = self._prediction_plan()
         n_rows = _num_samples(X)
         out = None
         for rows, X_rows in _row_batches(X, self.batch_size, len(self.classes_)):
             # In place: _scores returns an array of its own (see _estimator_scores).
-            scores = self._scores(X_rows)
+            scores = self._scores(X_rows, method)
             scores -= shift
+            if method == "decision_function":
+                # Log-probabilities lie in [log(tiny), 0], so they cannot overflow
+                # with a finite shift; a decision function can be any size.
+                _check_finite_adjustment(scores, "decision_function scores")
             values = transform(scores)
             if out is None:
                 if rows.stop - rows.start == n_rows:
@@ -496,7 +672,11 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
     where :math:`f_y(x)` are the estimator's log-probabilities (or logits). With
     calibrated probabilities and ``tau=1`` this is the Bayes-optimal rule for the
     balanced error (Menon et al., 2021, "Long-tail learning via logit adjustment").
-    It needs no retraining: ``tau`` can be changed after ``fit``.
+    It needs no retraining: the parameters of the adjustment (``tau``,
+    ``priors``, ``target_priors``, ``response_method``, ``batch_size``) are read
+    when predicting, so ``set_params`` after ``fit`` changes the next
+    prediction; they are validated then with the checks of ``fit``, and
+    ``priors_`` and ``target_priors_`` follow them.
 
     Parameters
     ----------
@@ -562,11 +742,20 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         Class labels, as in ``estimator_.classes_``.
 
     priors_ : ndarray of shape (n_classes,)
-        Class priors, aligned with ``classes_``, summing to 1.
+        Class priors of the adjustment, aligned with ``classes_``, summing to 1:
+        ``train_priors_`` for ``priors="train"``, else the given priors. They
+        follow ``priors`` when it is changed after ``fit``.
 
     target_priors_ : ndarray of shape (n_classes,)
         Target class priors, aligned with ``classes_`` (uniform when
-        ``target_priors=None``).
+        ``target_priors=None``). They follow ``target_priors`` when it is
+        changed after ``fit``.
+
+    train_priors_ : ndarray of shape (n_classes,)
+        Class frequencies of the ``y`` given to ``fit`` (weighted by
+        ``sample_weight``), aligned with ``classes_``: the priors the estimator
+        was fitted under, whatever ``priors`` says. They can be 0 for a class of
+        a prefit estimator that ``y`` lacks.
 
     class_counts_ : ndarray of shape (n_classes,)
         Number of examples of each class in the ``y`` given to ``fit`` (not
@@ -615,9 +804,11 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
 
     _parameter_constraints: dict = {
         **_BaseLogitAdjuster._parameter_constraints,
-        "tau": [Interval(Real, 0, None, closed="left")],
-        "memory": [None, str, HasMethods(["cache"])],
+        "tau": [Number(Real, 0, None, closed="left")],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
     }
+
+    _prediction_params = ("tau", *_BaseLogitAdjuster._prediction_params)
 
     def __init__(
         self,
@@ -638,8 +829,33 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         self.batch_size = batch_size
         self.target_priors = target_priors
 
-    def _adjustment_tau(self):
-        return self.tau
+    @property
+    def priors_(self):
+        """Class priors :math:`\\pi` of the adjustment, aligned with ``classes_``.
+
+        They follow the ``priors`` parameter, also when it is changed after
+        ``fit``: ``train_priors_`` for ``"train"``, else the given priors.
+        """
+        check_is_fitted(self)
+        return self._current_priors()
+
+    @property
+    def target_priors_(self):
+        """Target class priors :math:`\\pi^t`, aligned with ``classes_``.
+
+        They follow the ``target_priors`` parameter, also when it is changed after
+        ``fit`` (uniform for ``None``).
+        """
+        check_is_fitted(self)
+        return self._current_target_priors()
+
+    def _prediction_plan(self):
+        self._validate_prediction_params()
+        method = _resolve_response_method(self.estimator_, self.response_method)
+        log_ratio = np.log(self._current_priors())
+        if self.target_priors is not None:  # uniform: a constant, left out
+            log_ratio = log_ratio - np.log(self._current_target_priors())
+        return method, _checked_shift(self.tau, log_ratio, "tau")
 
     @_fit_context(
         # the wrapped estimator is validated when it is fitted
@@ -670,11 +886,6 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         self : LogitAdjustedClassifier
             The fitted estimator.
         """
-        if not np.isfinite(self.tau):
-            raise InvalidParameterError(
-                "The 'tau' parameter of LogitAdjustedClassifier must be a finite "
-                f"float >= 0. Got {self.tau!r} instead."
-            )
         X, y = indexable(X, y)
         labels = _check_targets(y)
 
@@ -682,13 +893,17 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         prefit = isinstance(self.estimator, FrozenEstimator)
         estimator = clone(self.estimator)
         _resolve_response_method(estimator, self.response_method)
-        classes = estimator.classes_ if prefit else np.unique(labels)
+        classes = _check_two_classes(
+            estimator.classes_ if prefit else np.unique(labels)
+        )
         priors = _resolve_priors(self.priors, labels, classes, sample_weight)
+        _resolve_target_priors(self.target_priors, classes)
+        _checked_shift(self.tau, np.log(priors), "tau")
         params = self._fit_params(estimator, prefit, sample_weight, fit_params)
         fit = _fit_estimator
         if not prefit:
-            fit = check_memory(self.memory).cache(_fit_estimator)
+            fit = _check_memory(self.memory).cache(_fit_estimator)
 
         fitted = fit(estimator, X, y, **params.estimator.fit)
-        self._set_fitted(fitted, labels, sample_weight, priors, classes)
+        self._set_fitted(fitted, labels, sample_weight)
         return self

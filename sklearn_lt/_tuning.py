@@ -23,7 +23,6 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import (
-    Interval,
     InvalidParameterError,
     StrOptions,
     _check_method_params,
@@ -34,14 +33,17 @@ from ._posthoc import (
     LogitAdjustedClassifier,
     _BaseLogitAdjuster,
     _check_targets,
+    _check_two_classes,
+    _checked_shift,
     _estimator_scores,
     _resolve_priors,
     _resolve_response_method,
     _resolve_target_priors,
     _row_batches,
+    _train_frequencies,
 )
+from ._validation import Number, as_float_array, label_indices, preview
 from .metrics import _error_rates, frequency_bands
-from .priors import _label_indices
 
 __all__ = ["LogitAdjustedClassifierCV"]
 
@@ -62,7 +64,9 @@ def _tau_grid(taus):
     """The tau grid as a float array: an int n means n values evenly in [0, 2]."""
     if isinstance(taus, Integral):
         return np.linspace(0.0, 2.0, int(taus))
-    grid = np.asarray(taus, dtype=np.float64) if len(taus) else np.zeros(0)
+    grid = as_float_array(
+        taus, "taus", "an int >= 1 or a non-empty 1d array of taus >= 0"
+    )
     if grid.ndim != 1 or grid.size == 0:
         raise InvalidParameterError(
             "The 'taus' parameter of LogitAdjustedClassifierCV must be an int >= 1 or "
@@ -129,33 +133,68 @@ class _FoldAdjuster(LogitAdjustedClassifier):
         self, estimator, *, classes, priors, target_priors, response_method, X, scores
     ):
         # One batch: the cached scores are those of the whole validation set.
+        # priors="train" with the fold's priors as its frequencies: used as given.
         super().__init__(
             estimator,
-            priors=priors,
+            priors="train",
             response_method=response_method,
             batch_size=max(1, _num_samples(X)),
             target_priors=target_priors,
         )
         self.estimator_ = estimator
         self.classes_ = classes
-        self.priors_ = priors
-        self.target_priors_ = _resolve_target_priors(target_priors, classes)
-        self._response_method = response_method
+        self.train_priors_ = priors
         self._cached_X = X
         self._cached_scores = scores
 
-    def _scores(self, X):
+    def _scores(self, X, method):
         if X is self._cached_X:
             # A copy: the adjustment is applied in place.
             return self._cached_scores.copy()
-        return super()._scores(X)
+        return super()._scores(X, method)
+
+
+def _warn_on_search_result(taus, mean_score, best_index):
+    """Warn, as GridSearchCV does, when scores are NaN or the best is at the edge."""
+    bad = ~np.isfinite(mean_score)
+    if bad.all():
+        warnings.warn(
+            f"Every tau scored NaN or infinite (mean validation scores "
+            f"{preview(mean_score)}), so best_tau_={taus[best_index]:g} is the first "
+            "tau of the grid, not a choice. Check that the scorer can score these "
+            "predictions (e.g. error_score, classes missing from the validation "
+            "folds).",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    if bad.any():
+        warnings.warn(
+            f"{int(bad.sum())} of the {taus.size} taus scored NaN or infinite "
+            f"(taus {preview(taus[bad])}); they were left out of the choice.",
+            UserWarning,
+            stacklevel=3,
+        )
+    if taus.size > 1 and taus[best_index] == taus.max() > taus.min():
+        warnings.warn(
+            f"best_tau_={taus[best_index]:g} is the largest tau of the grid, so a "
+            "larger tau may score better still. Widen the grid, e.g. "
+            f"taus=np.linspace(0, {2 * taus.max():g}, {2 * taus.size - 1}).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _describe(value):
+    """Priors or a method name, short, for the after-fit error."""
+    return repr(value) if isinstance(value, str) else preview(np.round(value, 4))
 
 
 def _fold_priors(priors_param, labels, classes, sample_weight, all_classes, priors):
     """Priors for the classes a fold's model knows."""
     if isinstance(priors_param, str):  # "train": the fold's own training labels
         return _resolve_priors("train", labels, classes, sample_weight)
-    fold_priors = priors[_label_indices(classes, all_classes)]
+    fold_priors = priors[label_indices(classes, all_classes, name="the fold's classes")]
     return fold_priors / fold_priors.sum()
 
 
@@ -207,16 +246,18 @@ def _fit_and_sweep(
             priors,
         )
     X_test = _safe_indexing(X, test)
-    fold_target = target_priors[_label_indices(fitted.classes_, all_classes)]
+    fold_target = target_priors[label_indices(fitted.classes_, all_classes)]
     # The per-tau shift: log(priors) - log(target priors), as in prediction.
     log_priors = np.log(fold_priors) - np.log(fold_target / fold_target.sum())
+    _checked_shift(taus.max(), log_priors, "the largest of taus")
+    n_fold_classes = fitted.classes_.size
     # Class codes in the classes of the whole data, for the error rates.
-    true_idx = _label_indices(labels[test], all_classes)
+    true_idx = label_indices(labels[test], all_classes)
     n_classes = all_classes.size
     # Each validation label as a column of the fold's model (-1 if it never saw the
     # class), so that a prediction is compared without mapping it back.
     all_to_fold = np.full(n_classes, -1)
-    all_to_fold[_label_indices(fitted.classes_, all_classes)] = np.arange(
+    all_to_fold[label_indices(fitted.classes_, all_classes)] = np.arange(
         fitted.classes_.size
     )
     true_fold = all_to_fold[true_idx]
@@ -229,7 +270,7 @@ def _fit_and_sweep(
     # the CPU cache across the taus (about 35% faster than whole batches).
     chunk = max(_SWEEP_MIN_ROWS, _SWEEP_CHUNK_BYTES // (8 * fitted.classes_.size))
     for rows, X_rows in _row_batches(X_test, batch_size, fitted.classes_.size):
-        scores = _estimator_scores(fitted, response_method, X_rows)
+        scores = _estimator_scores(fitted, response_method, X_rows, n_fold_classes)
         batch_true, batch_fold = true_idx[rows], true_fold[rows]
         for start in range(0, scores.shape[0], chunk):
             part = scores[start : start + chunk]
@@ -273,7 +314,7 @@ def _fit_and_sweep(
         target_priors=None if uniform_target else fold_target / fold_target.sum(),
         response_method=response_method,
         X=X_test,
-        scores=_estimator_scores(fitted, response_method, X_test),
+        scores=_estimator_scores(fitted, response_method, X_test, n_fold_classes),
     )
     for i, tau in enumerate(taus):
         adjuster.tau = tau
@@ -424,7 +465,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
 
     _parameter_constraints: dict = {
         **_BaseLogitAdjuster._parameter_constraints,
-        "taus": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "taus": [Number(Integral, 1, None, closed="left"), "array-like"],
         "scoring": [None, StrOptions(set(get_scorer_names())), callable],
         "cv": ["cv_object", StrOptions({"prefit"})],
         "refit": ["boolean"],
@@ -456,18 +497,45 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         self.refit = refit
         self.n_jobs = n_jobs
 
-    def _adjustment_tau(self):
-        return self.best_tau_
+    # What the search depended on: changed after fit, best_tau_ would be stale.
+    _searched_params = ("priors", "target_priors", "response_method")
+
+    def _prediction_plan(self):
+        self._validate_prediction_params()
+        current = {
+            "priors": self._current_priors(),
+            "target_priors": self._current_target_priors(),
+            "response_method": _resolve_response_method(
+                self.estimator_, self.response_method
+            ),
+        }
+        fitted = {
+            "priors": self.priors_,
+            "target_priors": self.target_priors_,
+            "response_method": self._response_method,
+        }
+        for name in self._searched_params:
+            if not np.array_equal(current[name], fitted[name]):
+                raise ValueError(
+                    f"{name} was changed after fit (it now gives "
+                    f"{_describe(current[name])}, fit used {_describe(fitted[name])}), "
+                    f"but best_tau_={self.best_tau_:g} was chosen for the old value. "
+                    f"Call fit again, or set {name} back."
+                )
+        log_ratio = np.log(self.priors_)
+        if self.target_priors is not None:  # uniform: a constant, left out
+            log_ratio = log_ratio - np.log(self.target_priors_)
+        return self._response_method, _checked_shift(self.best_tau_, log_ratio, "tau")
 
     def _check_can_predict(self):
-        if self.refit or self._prefit:
-            return True
-        raise AttributeError(
-            "This LogitAdjustedClassifierCV was created with refit=False, so it has "
-            "no model to predict with. Use "
-            "LogitAdjustedClassifier(estimator, tau=search.best_tau_).fit(X, y), or "
-            "refit=True."
-        )
+        if hasattr(self, "taus_") and not hasattr(self, "estimator_"):
+            raise AttributeError(
+                "This LogitAdjustedClassifierCV was fitted with refit=False, so it "
+                "has no model to predict with. Use "
+                "LogitAdjustedClassifier(estimator, tau=search.best_tau_).fit(X, y), "
+                "or fit again with refit=True."
+            )
+        return True
 
     @property
     def _prefit(self):
@@ -518,7 +586,9 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         X, y = indexable(X, y)
         labels = _check_targets(y)
         response_method = _resolve_response_method(self.estimator, self.response_method)
-        classes = self.estimator.classes_ if prefit else np.unique(labels)
+        classes = _check_two_classes(
+            self.estimator.classes_ if prefit else np.unique(labels)
+        )
         priors = _resolve_priors(self.priors, labels, classes, sample_weight)
         target_priors = _resolve_target_priors(self.target_priors, classes)
         routed = self._fit_params(self.estimator, prefit, sample_weight, fit_params)
@@ -563,17 +633,21 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         )
         self.best_tau_ = float(taus[self.best_index_])
         self.best_score_ = float(mean_score[self.best_index_])
+        _warn_on_search_result(taus, mean_score, self.best_index_)
 
         if prefit:
-            self._set_fitted(self.estimator, labels, sample_weight, priors, classes)
+            fitted = self.estimator
         elif self.refit:
             fitted = clone(self.estimator).fit(X, y, **routed.estimator.fit)
-            self._set_fitted(fitted, labels, sample_weight, priors, classes)
         else:
             self.classes_ = classes
+            self.train_priors_ = _train_frequencies(labels, classes, sample_weight)
             self.priors_ = priors
             self.target_priors_ = target_priors
             self.class_counts_ = class_counts
+            return self
+        self.priors_ = self._set_fitted(fitted, labels, sample_weight)
+        self.target_priors_ = self._current_target_priors()
         return self
 
     @staticmethod

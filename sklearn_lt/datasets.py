@@ -8,14 +8,13 @@ Bayes-optimal rule for the balanced error and that error, in closed form.
 """
 
 from dataclasses import dataclass
-from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import log_ndtr
 from sklearn.utils import _safe_indexing, check_random_state, column_or_1d
 from sklearn.utils.validation import check_consistent_length
 
-from .priors import _label_indices, _preview
+from ._validation import check_number, label_indices, preview
 
 __all__ = [
     "BalancedBayesRule",
@@ -26,27 +25,6 @@ __all__ = [
 ]
 
 _PROFILES = ("exponential", "step")
-
-
-def _check_real(value, name, *, low, low_open=False, high=None, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}.")
-    too_low = value <= low if low_open else value < low
-    too_high = high is not None and (value >= high if high_open else value > high)
-    if too_low or too_high:
-        left = "(" if low_open else "["
-        right = (")" if high_open else "]") if high is not None else ")"
-        upper = high if high is not None else "inf"
-        raise ValueError(
-            f"{name} must be in {left}{low}, {upper}{right}, got {value!r}."
-        )
-    return float(value)
-
-
-def _check_int(value, name, *, low):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
-    return int(value)
 
 
 def long_tailed_counts(
@@ -103,9 +81,9 @@ def long_tailed_counts(
     >>> long_tailed_counts(500, 4, imbalance_ratio=10, profile="step").tolist()
     [500, 500, 50, 50]
     """
-    n_max = _check_int(n_max, "n_max", low=1)
-    n_classes = _check_int(n_classes, "n_classes", low=2)
-    ratio = _check_real(imbalance_ratio, "imbalance_ratio", low=1)
+    n_max = check_number(n_max, "n_max", low=1, integer=True)
+    n_classes = check_number(n_classes, "n_classes", low=2, integer=True)
+    ratio = check_number(imbalance_ratio, "imbalance_ratio", low=1)
     if profile not in _PROFILES:
         raise ValueError(f"profile must be one of {_PROFILES}, got {profile!r}.")
     if profile == "exponential":
@@ -113,7 +91,7 @@ def long_tailed_counts(
         # The 1e-9 keeps exact powers (e.g. 5000 * 100**-1 = 50) from rounding down.
         counts = np.floor(n_max * ratio**-exponents + 1e-9)
     else:
-        mu = _check_real(
+        mu = check_number(
             minority_fraction,
             "minority_fraction",
             low=0,
@@ -214,7 +192,7 @@ def make_long_tailed(
     if classes.size < 2:
         raise ValueError(
             f"y must hold at least 2 classes to make a long tail, got "
-            f"{classes.size} ({_preview(classes)})."
+            f"{classes.size} ({preview(classes)})."
         )
     available = np.bincount(y_codes, minlength=classes.size)
     if class_order is None:
@@ -224,10 +202,10 @@ def make_long_tailed(
         if ordered.size != classes.size or np.unique(ordered).size != ordered.size:
             raise ValueError(
                 f"class_order must list each of the {classes.size} labels of y once, "
-                f"got {ordered.size} entries ({_preview(ordered)}); the labels of y "
-                f"are {_preview(classes)}."
+                f"got {ordered.size} entries ({preview(ordered)}); the labels of y "
+                f"are {preview(classes)}."
             )
-        order = _label_indices(ordered, classes)
+        order = label_indices(ordered, classes)
     if n_max is None:
         n_max = int(available.min())
     counts = long_tailed_counts(
@@ -343,12 +321,12 @@ def make_gaussian_mixture(
     >>> X.shape, round(float(y.mean()), 2)
     ((10000, 2), 0.05)
     """
-    n_samples = _check_int(n_samples, "n_samples", low=1)
-    prior = _check_real(
+    n_samples = check_number(n_samples, "n_samples", low=1, integer=True)
+    prior = check_number(
         minority_prior, "minority_prior", low=0, low_open=True, high=1, high_open=True
     )
     mean = _check_mean(mean)
-    scale = _check_real(scale, "scale", low=0, low_open=True)
+    scale = check_number(scale, "scale", low=0, low_open=True)
     rng = check_random_state(random_state)
     y = (rng.uniform(size=n_samples) < prior).astype(np.int64)
     X = scale * rng.standard_normal((n_samples, mean.size))
@@ -390,7 +368,7 @@ def gaussian_mixture_bayes(*, mean=(1.0, 1.0), scale=1.0):
     [1, 0]
     """
     mean = _check_mean(mean)
-    scale = _check_real(scale, "scale", low=0, low_open=True)
+    scale = check_number(scale, "scale", low=0, low_open=True)
     distance = float(np.linalg.norm(mean)) / scale
     return BalancedBayesRule(
         coef=mean / np.linalg.norm(mean),

@@ -77,13 +77,13 @@ synchronise with the host once per call each.
 """
 
 import math
-from numbers import Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .priors import _preview, check_priors
+from ._validation import check_number, preview
+from .priors import check_priors
 
 __all__ = [
     "EqualisedLoss",
@@ -111,29 +111,6 @@ def _check_reduction(reduction):
             f"reduction must be one of 'mean', 'sum' or 'none', got {reduction!r}."
         )
     return reduction
-
-
-def _check_number(
-    value, name, *, low, high=None, low_open=False, high_open=False, hint=""
-):
-    """A finite real in the given interval, as a Python float."""
-    ok = (
-        isinstance(value, Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and (value > low if low_open else value >= low)
-        and (high is None or (value < high if high_open else value <= high))
-    )
-    if not ok:
-        interval = (
-            ("(" if low_open else "[")
-            + f"{low}, "
-            + ("inf)" if high is None else f"{high}" + (")" if high_open else "]"))
-        )
-        raise ValueError(
-            f"{name} must be a finite number in {interval}, got {value!r}.{hint}"
-        )
-    return float(value)
 
 
 def _to_numpy(values, name):
@@ -167,8 +144,8 @@ def _check_class_counts(class_counts, *, allow_zero=False):
     if np.any(bad):
         expected = ">= 0" if allow_zero else "> 0 (a margin needs n_y**(-1/4))"
         raise ValueError(
-            f"class_counts must be finite and {expected}, got {_preview(counts[bad])} "
-            f"for classes {_preview(np.flatnonzero(bad))}; pass the number of training "
+            f"class_counts must be finite and {expected}, got {preview(counts[bad])} "
+            f"for classes {preview(np.flatnonzero(bad))}; pass the number of training "
             "examples of each class, e.g. np.bincount(y_train, minlength=n_classes)"
             + ("." if allow_zero else ", and drop or smooth classes without examples.")
         )
@@ -184,8 +161,8 @@ def _check_class_weight(class_weight, n_classes):
     bad = ~np.isfinite(weight) | (weight < 0)
     if np.any(bad):
         raise ValueError(
-            f"class_weight must be finite and >= 0, got {_preview(weight[bad])} for "
-            f"classes {_preview(np.flatnonzero(bad))}."
+            f"class_weight must be finite and >= 0, got {preview(weight[bad])} for "
+            f"classes {preview(np.flatnonzero(bad))}."
         )
     if not weight.sum() > 0:
         raise ValueError(
@@ -294,7 +271,7 @@ def _check_batch(logits, target, n_classes, owner):
     if low.item() < 0 or high.item() >= n_columns:
         outside = target[(target < 0) | (target >= n_columns)].unique()
         raise ValueError(
-            f"target holds class indices {_preview(outside.cpu().numpy())} outside "
+            f"target holds class indices {preview(outside.cpu().numpy())} outside "
             f"[0, {n_columns}) (logits have {n_columns} columns); targets must be "
             "class indices 0 ... n_classes - 1 (encode labels with "
             "sklearn.preprocessing.LabelEncoder)."
@@ -349,7 +326,7 @@ def _finite(loss, logits, target, weight, reduction):
                 where = rows.nonzero().squeeze(1)
                 raise ValueError(
                     f"logits contain {what} in {where.numel()} of {logits.shape[0]} "
-                    f"rows (rows {_preview(where.cpu().numpy())}), so the loss is not "
+                    f"rows (rows {preview(where.cpu().numpy())}), so the loss is not "
                     "finite; the model's outputs diverged or its input holds NaN. "
                     "Check the input data, lower the learning rate or clip gradients."
                 )
@@ -629,7 +606,7 @@ class LogitAdjustedLoss(_ClassMarginLoss):
     def __init__(self, priors, tau=1.0, class_weight=None, reduction="mean"):
         priors = _check_loss_priors(priors)
         super().__init__(priors.size, class_weight, reduction)
-        self.tau = _check_number(tau, "tau", low=0)
+        self.tau = check_number(tau, "tau", low=0)
         self.register_buffer("log_priors", _float32_buffer(np.log(priors)))
 
     def _loss(self, logits, target, buffers, weight):
@@ -809,8 +786,8 @@ class LDAMLoss(_ClassMarginLoss):
     ):
         counts = _check_class_counts(class_counts)
         super().__init__(counts.size, class_weight, reduction)
-        self.max_margin = _check_number(max_margin, "max_margin", low=0)
-        self.scale = _check_number(scale, "scale", low=0, low_open=True)
+        self.max_margin = check_number(max_margin, "max_margin", low=0)
+        self.scale = check_number(scale, "scale", low=0, low_open=True)
         margins = _ldam_margins(counts, self.max_margin)
         self.register_buffer("margins", _float32_buffer(margins))
 
@@ -917,14 +894,14 @@ class EqualisedLoss(_ClassMarginLoss):
     ):
         counts = _check_class_counts(class_counts, allow_zero=True)
         super().__init__(counts.size, class_weight, reduction)
-        self.threshold = _check_number(threshold, "threshold", low=0, high=1)
-        self.beta = _check_number(
+        self.threshold = check_number(threshold, "threshold", low=0, high=1)
+        self.beta = check_number(
             beta,
             "beta",
             low=0,
             high=1,
             high_open=True,
-            hint=" beta=1 would give rare negatives the weight 0, whose log is -inf; "
+            fix="beta=1 would give rare negatives the weight 0, whose log is -inf; "
             "use e.g. 0.9 or 0.99.",
         )
         rare = counts / counts.sum() < self.threshold
@@ -1030,9 +1007,9 @@ class LogitAdjustedLDAMLoss(_ClassMarginLoss):
     ):
         counts = _check_class_counts(class_counts)
         super().__init__(counts.size, class_weight, reduction)
-        self.tau = _check_number(tau, "tau", low=0)
-        self.max_margin = _check_number(max_margin, "max_margin", low=0)
-        self.scale = _check_number(scale, "scale", low=0, low_open=True)
+        self.tau = check_number(tau, "tau", low=0)
+        self.max_margin = check_number(max_margin, "max_margin", low=0)
+        self.scale = check_number(scale, "scale", low=0, low_open=True)
         log_priors = np.log(counts) - np.log(counts.sum())
         self.register_buffer("log_priors", _float32_buffer(log_priors))
         margins = _ldam_margins(counts, self.max_margin)
@@ -1116,7 +1093,7 @@ def logit_adjusted_loss(
     logits, target, n_classes, class_weight = _functional_prelude(
         logits, target, reduction, class_weight
     )
-    tau = _check_number(tau, "tau", low=0)
+    tau = check_number(tau, "tau", low=0)
     log_priors = _operand(log_priors, "log_priors", logits, (n_classes,))
     return _logit_adjusted(logits, target, log_priors, tau, class_weight, reduction)
 
@@ -1212,7 +1189,7 @@ def ldam_loss(logits, target, margins, scale=30.0, class_weight=None, reduction=
     logits, target, n_classes, class_weight = _functional_prelude(
         logits, target, reduction, class_weight
     )
-    scale = _check_number(scale, "scale", low=0, low_open=True)
+    scale = check_number(scale, "scale", low=0, low_open=True)
     margins = _operand(margins, "margins", logits, (n_classes,))
     return _ldam(logits, target, margins, scale, class_weight, reduction)
 
@@ -1326,8 +1303,8 @@ def logit_adjusted_ldam_loss(
     logits, target, n_classes, class_weight = _functional_prelude(
         logits, target, reduction, class_weight
     )
-    tau = _check_number(tau, "tau", low=0)
-    scale = _check_number(scale, "scale", low=0, low_open=True)
+    tau = check_number(tau, "tau", low=0)
+    scale = check_number(scale, "scale", low=0, low_open=True)
     log_priors = _operand(log_priors, "log_priors", logits, (n_classes,))
     margins = _operand(margins, "margins", logits, (n_classes,))
     return _logit_adjusted_ldam(

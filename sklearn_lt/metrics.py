@@ -17,11 +17,19 @@ from collections.abc import Mapping
 
 import numpy as np
 from sklearn.metrics import make_scorer
-from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils import check_consistent_length
 from sklearn.utils.multiclass import type_of_target, unique_labels
 
 from ._compat import _check_sample_weight
-from .priors import _label_indices, _preview
+from ._validation import (
+    as_float_array,
+    check_class_counts,
+    check_labels,
+    check_number,
+    check_unique_classes,
+    label_indices,
+    preview,
+)
 
 __all__ = [
     "balanced_error",
@@ -34,8 +42,8 @@ __all__ = [
 
 def _check_labels(y_true, y_pred, sample_weight):
     """Validate a pair of label vectors; return them as 1d arrays with float weights."""
-    y_true = column_or_1d(y_true)
-    y_pred = column_or_1d(y_pred)
+    y_true = check_labels(y_true, "y_true")
+    y_pred = check_labels(y_pred, "y_pred")
     check_consistent_length(y_true, y_pred, sample_weight)
     if y_true.size == 0:
         raise ValueError("y_true is empty; an error rate needs at least one example.")
@@ -44,7 +52,7 @@ def _check_labels(y_true, y_pred, sample_weight):
         if kind not in ("binary", "multiclass"):
             raise ValueError(
                 f"{name} must hold class labels (binary or multiclass), but its values "
-                f"look {kind!r}: {_preview(np.unique(y))}."
+                f"look {kind!r}: {preview(np.unique(y))}."
             )
     sample_weight = _check_sample_weight(
         sample_weight, y_true, dtype=np.float64, ensure_non_negative=True
@@ -85,9 +93,13 @@ def per_class_error(y_true, y_pred, *, labels=None, sample_weight=None):
     array([0.5, 0. ])
     """
     y_true, y_pred, sample_weight = _check_labels(y_true, y_pred, sample_weight)
-    labels = unique_labels(y_true, y_pred) if labels is None else column_or_1d(labels)
+    if labels is None:
+        labels = unique_labels(y_true, y_pred)
+    else:
+        labels = check_unique_classes(labels, "labels")
+    true_idx = label_indices(y_true, labels, name="y_true", classes_name="labels")
     return _per_class_error_from_codes(
-        _label_indices(y_true, labels), y_true == y_pred, labels.size, sample_weight
+        true_idx, y_true == y_pred, labels.size, sample_weight
     )
 
 
@@ -179,12 +191,12 @@ def _resolve_labels(labels, y_true, *y_preds):
     present = unique_labels(y_true, *y_preds)
     if labels is None:
         return present
-    labels = column_or_1d(labels)
+    labels = check_unique_classes(labels, "labels")
     extra = np.setdiff1d(present, labels)
     if extra.size:
         raise ValueError(
-            f"y_true or y_pred hold labels {_preview(extra)} that are not in "
-            f"labels {_preview(labels)}; add them to labels."
+            f"y_true or y_pred hold labels {preview(extra)} that are not in "
+            f"labels {preview(labels)}; add them to labels."
         )
     return labels
 
@@ -195,24 +207,20 @@ def _check_class_counts(class_counts, labels):
         missing = [label for label in labels if label not in class_counts]
         if missing:
             raise ValueError(
-                f"class_counts has no entry for classes {_preview(missing)}; give the "
+                f"class_counts has no entry for classes {preview(missing)}; give the "
                 "training count of every class that y_true or y_pred holds."
             )
         counts = [class_counts[label] for label in labels]
     else:
         counts = class_counts
-    counts = np.asarray(counts, dtype=np.float64)
+    counts = as_float_array(counts, "class_counts", "numbers, one count per class")
     if counts.ndim != 1 or counts.shape[0] != labels.shape[0]:
         raise ValueError(
             f"class_counts has shape {counts.shape} but there are {labels.shape[0]} "
-            f"classes {_preview(labels)}; pass one count per class in that order "
+            f"classes {preview(labels)}; pass one count per class in that order "
             "(or `labels`), or a dict {label: count}."
         )
-    if not np.all(np.isfinite(counts)) or np.any(counts < 0):
-        raise ValueError(
-            f"class_counts must be finite and >= 0, got {_preview(counts)}."
-        )
-    return counts
+    return check_class_counts(counts)
 
 
 def frequency_bands(class_counts, *, thresholds=(20, 100)):
@@ -243,20 +251,24 @@ def frequency_bands(class_counts, *, thresholds=(20, 100)):
     array(['many', 'medium', 'medium', 'few'], dtype='<U6')
     """
     low, high = _check_thresholds(thresholds)
-    counts = np.asarray(class_counts, dtype=np.float64)
+    counts = check_class_counts(class_counts)
     return np.where(counts > high, "many", np.where(counts < low, "few", "medium"))
 
 
 def _check_thresholds(thresholds):
     try:
-        low, high = (float(t) for t in thresholds)
+        low, high = thresholds
     except (TypeError, ValueError) as exc:
         raise ValueError(
-            f"thresholds must be two numbers (low, high), got {thresholds!r}."
+            f"thresholds must be two numbers (low, high), got {thresholds!r}; the "
+            "paper's bands are thresholds=(20, 100)."
         ) from exc
-    if not (np.isfinite(low) and np.isfinite(high) and 0 <= low <= high):
+    low = check_number(low, "thresholds[0] (low)", low=0)
+    high = check_number(high, "thresholds[1] (high)", low=0)
+    if low > high:
         raise ValueError(
-            f"thresholds must satisfy 0 <= low <= high, got {thresholds!r}."
+            f"thresholds must satisfy 0 <= low <= high, got {thresholds!r}; the "
+            "paper's bands are thresholds=(20, 100)."
         )
     return low, high
 

@@ -16,8 +16,8 @@ import numpy as np
 from sklearn.utils import column_or_1d
 
 from ._tuning import _METRICS
+from ._validation import preview
 from .metrics import _check_class_counts, frequency_bands, per_class_error
-from .priors import _preview
 from .report import _estimator_inputs, _labels_and_counts, _named
 
 __all__ = ["PerClassErrorDisplay", "TauCurveDisplay"]
@@ -609,7 +609,7 @@ class TauCurveDisplay:
             raise ValueError(
                 "cv_results must be the cv_results_ dict of a fitted "
                 "LogitAdjustedClassifierCV, with a 'tau' entry; got "
-                f"{type(cv_results).__name__} with keys {_preview(keys or [])}."
+                f"{type(cv_results).__name__} with keys {preview(keys or [])}."
             )
         taus = np.asarray(cv_results["tau"], dtype=np.float64)
         errors = {}
@@ -621,7 +621,7 @@ class TauCurveDisplay:
         if not any(m in errors for m in _TAU_ERRORS):
             raise ValueError(
                 "cv_results has no 'mean_test_<metric>' entry for any of "
-                f"{list(_TAU_ERRORS)}; got keys {_preview(list(cv_results))}."
+                f"{list(_TAU_ERRORS)}; got keys {preview(list(cv_results))}."
             )
         display = cls(taus=taus, errors=errors, best_tau=best_tau)
         return display.plot(ax=ax, **plot_kwargs)

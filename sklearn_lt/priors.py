@@ -7,7 +7,6 @@ only way priors enter the package, so every entry point gets the same checks.
 
 import warnings
 from collections.abc import Mapping
-from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import logsumexp
@@ -16,6 +15,18 @@ from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import _check_sample_weight, _num_samples
+from ._validation import (
+    as_float_array,
+    check_class_counts,
+    check_labels,
+    check_number,
+    check_unique_classes,
+    label_indices,
+    preview,
+)
+
+# Old private names, still imported by the net module.
+_label_indices, _preview = label_indices, preview
 
 __all__ = [
     "check_priors",
@@ -29,41 +40,6 @@ __all__ = [
 _TINY = np.finfo(np.float64).tiny
 
 _TARGET_PRIOR_METHODS = ("em", "bbse")
-
-
-def _preview(values, limit=10):
-    """Short text of an array for error messages (long class lists are elided)."""
-    values = list(np.asarray(values, dtype=object).ravel())
-    text = ", ".join(
-        repr(v.item() if hasattr(v, "item") else v) for v in values[:limit]
-    )
-    if len(values) > limit:
-        text += f", ... ({len(values)} in all)"
-    return f"[{text}]"
-
-
-def _label_indices(y, classes):
-    """Position of each label of ``y`` in ``classes``.
-
-    Raises a ``ValueError`` naming the labels of ``y`` that are not in ``classes``.
-    ``classes`` need not be sorted.
-    """
-    y = np.asarray(y)
-    classes = np.asarray(classes)
-    if y.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    order = np.argsort(classes, kind="stable")
-    pos = np.searchsorted(classes, y, sorter=order)
-    pos = np.minimum(pos, classes.size - 1)
-    indices = order[pos]
-    unknown = classes[indices] != y
-    if np.any(unknown):
-        raise ValueError(
-            f"y contains labels {_preview(np.unique(y[unknown]))} that are not among "
-            f"the classes {_preview(classes)}; pass labels from those classes, or "
-            "include the missing labels in `classes`."
-        )
-    return indices
 
 
 def estimate_priors(y, *, classes=None, sample_weight=None, smoothing=0.0):
@@ -116,27 +92,27 @@ def estimate_priors(y, *, classes=None, sample_weight=None, smoothing=0.0):
     >>> estimate_priors([0, 0, 1], classes=[0, 1, 2], smoothing=1.0)
     array([0.5       , 0.33333333, 0.16666667])
     """
-    if not isinstance(smoothing, Real) or not np.isfinite(smoothing) or smoothing < 0:
-        raise ValueError(
-            f"smoothing must be a finite number >= 0, got {smoothing!r}; use 0 for "
-            "plain frequencies or a pseudo-count such as 1.0."
-        )
-    y = column_or_1d(y, warn=True)
+    smoothing = check_number(
+        smoothing,
+        "smoothing",
+        low=0,
+        fix="Use 0 for plain frequencies or a pseudo-count such as 1.0.",
+    )
+    y = check_labels(y, warn=True)
     if y.size == 0:
         raise ValueError(
             "y is empty (0 labels); class priors need at least one training label."
         )
-    classes = np.unique(y) if classes is None else column_or_1d(classes)
-    if classes.size == 0:
-        raise ValueError("classes is empty; pass at least one class.")
-    if np.unique(classes).size != classes.size:
-        raise ValueError(f"classes has repeated entries: {_preview(classes)}.")
+    if classes is None:
+        classes = np.unique(y)
+    else:
+        classes = check_unique_classes(classes, "classes")
     if sample_weight is not None:
         check_consistent_length(y, sample_weight)
     sample_weight = _check_sample_weight(
         sample_weight, y, dtype=np.float64, ensure_non_negative=True
     )
-    indices = _label_indices(y, classes)
+    indices = label_indices(y, classes)
     counts = np.bincount(indices, weights=sample_weight, minlength=classes.size)
     counts = counts + smoothing
     total = counts.sum()
@@ -188,45 +164,44 @@ def check_priors(priors, classes, *, name="priors"):
         unknown = [label for label in priors if not np.any(classes == label)]
         if unknown:
             raise ValueError(
-                f"{name} names labels {_preview(unknown)} that are not among the "
-                f"classes {_preview(classes)}; use exactly the class labels as keys."
+                f"{name} names labels {preview(unknown)} that are not among the "
+                f"classes {preview(classes)}; use exactly the class labels as keys."
             )
         missing = [label for label in classes if label not in priors]
         if missing:
             raise ValueError(
-                f"{name} has no entry for classes {_preview(missing)}; a dict of "
-                f"priors needs one entry per class of {_preview(classes)}."
+                f"{name} has no entry for classes {preview(missing)}; a dict of "
+                f"priors needs one entry per class of {preview(classes)}."
             )
         values = [priors[label] for label in classes]
     else:
         values = priors
-    try:
-        values = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{name} must be numbers, one per class, or a dict {{label: prior}}; "
-            f"got {priors!r}."
-        ) from exc
+    values = as_float_array(
+        values, name, "numbers, one per class, or a dict {label: prior}"
+    )
     if values.ndim != 1 or values.shape[0] != classes.shape[0]:
         raise ValueError(
             f"{name} has shape {values.shape} but there are {classes.shape[0]} classes "
-            f"(classes_={_preview(classes)}); pass one prior per class, in the order "
+            f"(classes_={preview(classes)}); pass one prior per class, in the order "
             "of classes_, or a dict {label: prior}."
         )
     bad = ~np.isfinite(values)
     if np.any(bad):
         raise ValueError(
-            f"{name} must be finite, got {_preview(values[bad])} for classes "
-            f"{_preview(classes[bad])}."
+            f"{name} must be finite, got {preview(values[bad])} for classes "
+            f"{preview(classes[bad])}."
         )
     bad = values <= 0
     if np.any(bad):
         raise ValueError(
             f"{name} must be > 0 (the adjustment takes log(prior)), got "
-            f"{_preview(values[bad])} for classes {_preview(classes[bad])}; for "
+            f"{preview(values[bad])} for classes {preview(classes[bad])}; for "
             "priors estimated from counts, use "
             "estimate_priors(y, classes=..., smoothing=1.0)."
         )
+    # Divide by the largest first: the sum of priors near the float64 maximum
+    # overflows (1e308 + 1e308 = inf), and that of subnormal ones loses digits.
+    values = values / values.max()
     return values / values.sum()
 
 
@@ -279,34 +254,16 @@ def class_balanced_weights(class_counts, beta=0.9999):
     >>> class_balanced_weights([1000, 100, 10], beta=0.0)
     array([1., 1., 1.])
     """
-    if (
-        isinstance(beta, bool)
-        or not isinstance(beta, Real)
-        or not np.isfinite(beta)
-        or not 0 <= beta < 1
-    ):
-        raise ValueError(
-            f"beta must be a number in [0, 1), got {beta!r}; use 0 for no "
-            "re-weighting, or a value close to 1 such as 0.999 or 0.9999 (Cui et al.)."
-        )
-    try:
-        counts = np.asarray(class_counts, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"class_counts must be numbers, one per class; got {class_counts!r}."
-        ) from exc
-    if counts.ndim != 1 or counts.size == 0:
-        raise ValueError(
-            f"class_counts must be a non-empty 1-d array with one count per class, "
-            f"got shape {counts.shape}."
-        )
-    bad = ~np.isfinite(counts) | (counts <= 0)
-    if np.any(bad):
-        raise ValueError(
-            f"class_counts must be finite and > 0, got {_preview(counts[bad])} at "
-            f"positions {_preview(np.flatnonzero(bad))}; a class with no training "
-            "example has no effective number. Drop it, or add a pseudo-count."
-        )
+    beta = check_number(
+        beta,
+        "beta",
+        low=0,
+        high=1,
+        high_open=True,
+        fix="Use 0 for no re-weighting, or a value close to 1 such as 0.999 or "
+        "0.9999 (Cui et al.).",
+    )
+    counts = check_class_counts(class_counts, positive=True)
     if beta == 0:
         return np.ones_like(counts)
     # 1 - beta**n loses every digit when beta**n is close to 1 (beta near 1, small n);
@@ -392,18 +349,6 @@ def _training_log_posteriors(scorer, X, n_classes, name):
     return np.log(np.maximum(proba, _TINY))
 
 
-def _check_positive_real(value, name, fix):
-    """``value`` as a float, or a ValueError naming it if not finite and > 0."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
-        or not np.isfinite(value)
-        or not value > 0
-    ):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}; {fix}")
-    return float(value)
-
-
 def _em_target_priors(log_proba, log_train, tol, max_iter):
     """Saerens et al. (2002) EM, in log space; returns ``(log_priors, n_iter)``."""
     log_n = np.log(log_proba.shape[0])
@@ -446,7 +391,7 @@ def _bbse_target_priors(pred_val, y_val_idx, pred_target, n_classes, classes):
     if rank < n_classes:
         never = np.flatnonzero(confusion.sum(axis=1) == 0)
         detail = (
-            f" (it never predicts classes {_preview(classes[never])} on X_val)"
+            f" (it never predicts classes {preview(classes[never])} on X_val)"
             if never.size
             else ""
         )
@@ -531,9 +476,11 @@ def estimate_target_priors(
     train_priors : array-like of shape (n_classes,), dict or None, default=None
         The class priors :math:`\pi` the estimator was trained under, aligned with
         ``estimator.classes_`` (any form :func:`check_priors` accepts).
-        ``None`` uses ``estimator.priors_`` when the estimator has it (as
-        sklearn-lt's adjusters and scikit-learn's ``LinearDiscriminantAnalysis``
-        do), which must then be the training priors. Otherwise ``"em"`` needs
+        ``None`` uses ``estimator.train_priors_`` for sklearn-lt's adjusters
+        (the class frequencies their ``estimator_`` was fitted under, whatever
+        their ``priors`` parameter says), else ``estimator.priors_`` when the
+        estimator has it (as scikit-learn's ``LinearDiscriminantAnalysis``
+        does), which must then be the training priors. Otherwise ``"em"`` needs
         ``train_priors`` (for example ``estimate_priors(y_train)``); ``"bbse"``
         does not, and uses the class frequencies of ``y_val`` for the returned
         posteriors.
@@ -651,22 +598,26 @@ def estimate_target_priors(
             f'method must be "em" or "bbse", got {method!r}; "em" needs calibrated '
             'probabilities, "bbse" a labelled held-out set (X_val, y_val).'
         )
-    tol = _check_positive_real(tol, "tol", "use for example 1e-6.")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, Integral) or max_iter < 1:
-        raise ValueError(
-            f"max_iter must be an int >= 1, got {max_iter!r}; use for example 1000."
-        )
+    tol = check_number(tol, "tol", low=0, low_open=True, fix="Use for example 1e-6.")
+    max_iter = check_number(
+        max_iter, "max_iter", low=1, integer=True, fix="Use for example 1000."
+    )
     scorer, classes = _check_fitted_proba_estimator(estimator)
     n_classes = classes.size
-    if train_priors is None and hasattr(estimator, "priors_"):
-        train_priors = estimator.priors_
+    if train_priors is None:
+        # sklearn-lt's adjusters: the frequencies their estimator_ was fitted
+        # under, which their (adjustment) priors_ need not be.
+        for attr in ("train_priors_", "priors_"):
+            if hasattr(estimator, attr):
+                train_priors = getattr(estimator, attr)
+                break
     if train_priors is not None:
         train_priors = check_priors(train_priors, classes, name="train_priors")
     elif method == "em":
         raise ValueError(
             f"{type(estimator).__name__} has no priors_, so the class priors it was "
             "trained under are unknown; pass them as train_priors (one per class of "
-            f"classes_={_preview(classes)}), e.g. "
+            f"classes_={preview(classes)}), e.g. "
             "train_priors=estimate_priors(y_train)."
         )
     if _num_samples(X) == 0:
@@ -694,15 +645,15 @@ def estimate_target_priors(
             # dict.fromkeys, not np.unique: unknown labels need not be sortable.
             unknown = list(dict.fromkeys(y_val[unknown].tolist()))
             raise ValueError(
-                f"y_val contains labels {_preview(unknown)} that are not among the "
-                f"estimator's classes {_preview(classes)}; pass held-out labels "
+                f"y_val contains labels {preview(unknown)} that are not among the "
+                f"estimator's classes {preview(classes)}; pass held-out labels "
                 "from those classes."
             )
-        y_val_idx = _label_indices(y_val, classes)
+        y_val_idx = label_indices(y_val, classes)
         missing = np.bincount(y_val_idx, minlength=n_classes) == 0
         if np.any(missing):
             raise ValueError(
-                f"y_val has no example of classes {_preview(classes[missing])}, so "
+                f"y_val has no example of classes {preview(classes[missing])}, so "
                 "the classifier's behaviour on them (a column of the confusion "
                 'matrix) is unknown; method="bbse" needs every class in y_val. Use '
                 'a larger (stratified) held-out set, or method="em".'

@@ -53,7 +53,10 @@ def test_classes_order_is_respected_and_unsmoothed_missing_class_gets_zero():
     [
         ({"y": []}, "y is empty"),
         ({"y": [0, 1, 3], "classes": [0, 1, 2]}, r"labels \[3\] that are not among"),
-        ({"y": [0, 1], "smoothing": -1.0}, "smoothing must be a finite number >= 0"),
+        (
+            {"y": [0, 1], "smoothing": -1.0},
+            r"smoothing must be a finite number in \[0, inf\)",
+        ),
         ({"y": [0, 1], "smoothing": np.nan}, "smoothing must be a finite number"),
         ({"y": [0, 1], "classes": [0, 1, 1]}, "classes has repeated entries"),
         ({"y": [0, 1], "sample_weight": [1.0, -1.0]}, "Negative values"),
