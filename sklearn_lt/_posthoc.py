@@ -156,7 +156,8 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
             UserWarning,
             stacklevel=2,
         )
-    adjusted = scores - shift.astype(scores.dtype, copy=False)
+    with np.errstate(over="ignore"):  # an overflow is refused just below
+        adjusted = scores - shift.astype(scores.dtype, copy=False)
     _check_finite_adjustment(adjusted, "scores")
     return adjusted
 
@@ -506,6 +507,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "scores."
             )
         classes_ = np.asarray(classes_)
+        class_counts = self._count_classes(labels, classes_)  # refuses unknown labels
         train_priors = _train_frequencies(labels, classes_, sample_weight)
         priors = _priors_from_param(self.priors, train_priors, classes_)
         # Availability of some methods is only known once fitted.
@@ -513,7 +515,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.estimator_ = estimator_
         self.classes_ = classes_
         self.train_priors_ = train_priors
-        self.class_counts_ = self._count_classes(labels, classes_)
+        self.class_counts_ = class_counts
         self._response_method = response_method
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(estimator_, attr):
@@ -522,7 +524,13 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _count_classes(labels, classes):
-        return np.bincount(label_indices(labels, classes), minlength=len(classes))
+        codes = label_indices(
+            labels,
+            classes,
+            classes_name="estimator's classes_",
+            fix="fit on labels that the (prefit) estimator was trained on",
+        )
+        return np.bincount(codes, minlength=len(classes))
 
     def _scores(self, X, method):
         return _estimator_scores(self.estimator_, method, X, len(self.classes_))
@@ -541,7 +549,8 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         for rows, X_rows in _row_batches(X, self.batch_size, len(self.classes_)):
             # In place: _scores returns an array of its own (see _estimator_scores).
             scores = self._scores(X_rows, method)
-            scores -= shift
+            with np.errstate(over="ignore"):  # an overflow is refused just below
+                scores -= shift
             if method == "decision_function":
                 # Log-probabilities lie in [log(tiny), 0], so they cannot overflow
                 # with a finite shift; a decision function can be any size.
@@ -705,6 +714,11 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         clipped to the smallest positive float, so zeros stay finite).
         ``"decision_function"`` treats the decision function as logits; for a
         binary estimator its single column ``d`` becomes the logits ``[0, d]``.
+        That is right for models trained with the log loss (``LogisticRegression``,
+        ``SGDClassifier(loss="log_loss")``, a network's logits) and wrong for
+        margins (``SVC``, ``LinearSVC``, ``RidgeClassifier``), which are not
+        log-odds: wrap those in
+        :class:`~sklearn.calibration.CalibratedClassifierCV` instead.
 
     memory : str, path, joblib.Memory or None, default=None
         Cache for the fitted estimator, as in :class:`sklearn.pipeline.Pipeline`.
@@ -896,9 +910,14 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         classes = _check_two_classes(
             estimator.classes_ if prefit else np.unique(labels)
         )
+        self._count_classes(labels, classes)  # a prefit model's unknown labels
         priors = _resolve_priors(self.priors, labels, classes, sample_weight)
-        _resolve_target_priors(self.target_priors, classes)
-        _checked_shift(self.tau, np.log(priors), "tau")
+        log_ratio = np.log(priors)
+        if self.target_priors is not None:
+            log_ratio = log_ratio - np.log(
+                _resolve_target_priors(self.target_priors, classes)
+            )
+        _checked_shift(self.tau, log_ratio, "tau")
         params = self._fit_params(estimator, prefit, sample_weight, fit_params)
         fit = _fit_estimator
         if not prefit:

@@ -64,9 +64,14 @@ def _tau_grid(taus):
     """The tau grid as a float array: an int n means n values evenly in [0, 2]."""
     if isinstance(taus, Integral):
         return np.linspace(0.0, 2.0, int(taus))
-    grid = as_float_array(
-        taus, "taus", "an int >= 1 or a non-empty 1d array of taus >= 0"
-    )
+    try:
+        grid = as_float_array(
+            taus, "taus", "an int >= 1 or a non-empty 1d array of taus >= 0"
+        )
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"The 'taus' parameter of LogitAdjustedClassifierCV is invalid: {exc}"
+        ) from exc
     if grid.ndim != 1 or grid.size == 0:
         raise InvalidParameterError(
             "The 'taus' parameter of LogitAdjustedClassifierCV must be an int >= 1 or "
@@ -249,7 +254,6 @@ def _fit_and_sweep(
     fold_target = target_priors[label_indices(fitted.classes_, all_classes)]
     # The per-tau shift: log(priors) - log(target priors), as in prediction.
     log_priors = np.log(fold_priors) - np.log(fold_target / fold_target.sum())
-    _checked_shift(taus.max(), log_priors, "the largest of taus")
     n_fold_classes = fitted.classes_.size
     # Class codes in the classes of the whole data, for the error rates.
     true_idx = label_indices(labels[test], all_classes)
@@ -589,8 +593,13 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         classes = _check_two_classes(
             self.estimator.classes_ if prefit else np.unique(labels)
         )
+        class_counts = self._count_classes(labels, classes)
         priors = _resolve_priors(self.priors, labels, classes, sample_weight)
         target_priors = _resolve_target_priors(self.target_priors, classes)
+        log_ratio = np.log(priors)
+        if self.target_priors is not None:
+            log_ratio = log_ratio - np.log(target_priors)
+        _checked_shift(taus.max(), log_ratio, "the largest of taus")
         routed = self._fit_params(self.estimator, prefit, sample_weight, fit_params)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
@@ -600,7 +609,6 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         else:
             cv = check_cv(self.cv, labels, classifier=True)
             splits = list(cv.split(X, labels, **routed.splitter.split))
-        class_counts = self._count_classes(labels, classes)
         sweeps = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_and_sweep)(
                 self.estimator,

@@ -242,11 +242,12 @@ def check_unique_classes(classes, name="classes"):
     return classes
 
 
-def label_indices(y, classes, *, name="y", classes_name="classes"):
+def label_indices(y, classes, *, name="y", classes_name="classes", fix=None):
     """Position of each label of ``y`` in ``classes``.
 
     Raises a ``ValueError`` naming the labels of ``y`` that are not in ``classes``
-    (called ``classes_name`` in the message, the argument the user can change).
+    (called ``classes_name`` in the message, the argument the user can change),
+    with ``fix`` as the advice (by default: add them to ``classes_name``).
     ``classes`` need not be sorted.
     """
     y = np.asarray(y)
@@ -259,10 +260,14 @@ def label_indices(y, classes, *, name="y", classes_name="classes"):
     indices = order[pos]
     unknown = classes[indices] != y
     if np.any(unknown):
+        if fix is None:
+            fix = (
+                "pass labels from those classes, or include the missing labels in "
+                f"`{classes_name}`"
+            )
         raise ValueError(
             f"{name} contains labels {preview(np.unique(y[unknown]))} that are not "
-            f"among the {classes_name} {preview(classes)}; pass labels from those "
-            f"classes, or include the missing labels in `{classes_name}`."
+            f"among the {classes_name} {preview(classes)}; {fix}."
         )
     return indices
 

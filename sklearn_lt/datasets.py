@@ -205,7 +205,13 @@ def make_long_tailed(
                 f"got {ordered.size} entries ({preview(ordered)}); the labels of y "
                 f"are {preview(classes)}."
             )
-        order = label_indices(ordered, classes)
+        order = label_indices(
+            ordered,
+            classes,
+            name="class_order",
+            classes_name="labels of y",
+            fix="list each label of y once, in the order of the long tail",
+        )
     if n_max is None:
         n_max = int(available.min())
     counts = long_tailed_counts(
