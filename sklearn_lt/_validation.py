@@ -321,11 +321,17 @@ def check_scores(scores, *, estimator, method, n_rows, n_classes, what="X"):
         if not (-slack <= low and high <= 1 + slack):
             raise ValueError(
                 f"{name} returned values from {low} to {high} (NaN: "
-                f"{bool(np.isnan(values).any())}); expected probabilities in [0, 1]. "
-                "Logit adjustment takes the log of predict_proba, so it cannot use "
-                "these: check how the estimator computes its probabilities."
+                f"{bool(np.isnan(values).any())}); expected probabilities in [0, 1], "
+                "whose log the adjustment takes. Check how the estimator computes "
+                "its probabilities."
             )
         return np.clip(values, 0.0, 1.0)
+    # Fast path without temporaries: NaN propagates through max, and the log of
+    # a probability is never +inf; a decision function must also stay above -inf.
+    if np.max(values) < np.inf and (
+        method == "predict_log_proba" or np.min(values) > -np.inf
+    ):
+        return values
     nan = np.isnan(values)
     bad = nan | (values == np.inf)
     if method != "predict_log_proba":

@@ -20,6 +20,7 @@ from ._validation import (
     check_class_counts,
     check_labels,
     check_number,
+    check_scores,
     check_unique_classes,
     label_indices,
     preview,
@@ -333,19 +334,15 @@ def _check_fitted_proba_estimator(estimator):
 
 
 def _training_log_posteriors(scorer, X, n_classes, name):
-    """``log predict_proba(X)`` as float64, zeros clipped to the smallest float."""
-    proba = np.asarray(scorer.predict_proba(X), dtype=np.float64)
-    if proba.ndim != 2 or proba.shape[1] != n_classes:
-        raise ValueError(
-            f"{type(scorer).__name__}.predict_proba({name}) has shape {proba.shape} "
-            f"but the estimator has {n_classes} classes; expected (n_samples, "
-            f"{n_classes})."
-        )
-    if not np.all(np.isfinite(proba)) or np.any((proba < 0) | (proba > 1)):
-        raise ValueError(
-            f"{type(scorer).__name__}.predict_proba({name}) holds values outside "
-            "[0, 1] or NaN; estimate_target_priors needs probabilities."
-        )
+    """``log predict_proba(X)`` as float64, checked, zeros clipped to the tiniest."""
+    proba = check_scores(
+        scorer.predict_proba(X),
+        estimator=scorer,
+        method="predict_proba",
+        n_rows=_num_samples(X),
+        n_classes=n_classes,
+        what=name,
+    )
     return np.log(np.maximum(proba, _TINY))
 
 
