@@ -110,9 +110,7 @@ def test_make_long_tailed_errors_name_the_problem():
         make_long_tailed(X[:50], y[:50], 10)
     with pytest.raises(ValueError, match="class_order must list each of the 5"):
         make_long_tailed(X, y, 10, class_order=[0, 1, 2, 3, 3])
-    with pytest.raises(
-        ValueError, match=r"class_order contains labels \[9\].*labels of y"
-    ):
+    with pytest.raises(ValueError, match=r"class_order contains labels \[9\]"):
         make_long_tailed(X, y, 10, class_order=[0, 1, 2, 3, 9])
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         make_long_tailed(X[:-1], y, 10)
