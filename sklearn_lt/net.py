@@ -84,6 +84,20 @@ class MLPModule(torch.nn.Module):
 _DEFAULT_TRAIN_SPLIT = ValidSplit(5, stratified=True)
 
 
+def _check_finite_non_negative(name, value):
+    """A finite float >= 0; bools are refused, they are not numbers here."""
+    if (
+        not isinstance(value, Real)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of LogitAdjustedNet must be a finite "
+            f"float >= 0. Got {value!r} instead."
+        )
+
+
 def _encoded_balanced_error(net, X, y):
     """Balanced error on the encoded validation labels, for the epoch history."""
     return balanced_error(to_numpy(y), net._predict_codes(X))
@@ -256,19 +270,26 @@ class LogitAdjustedNet(NeuralNetClassifier):
 
     # -- checks ---------------------------------------------------------------
 
+    def _check_predict_params(self):
+        """Check the parameters that act when predicting; run at every prediction.
+
+        The same checks and messages as in ``fit``, so that ``set_params`` after
+        ``fit`` cannot make ``predict`` return an answer computed from a bad value.
+        """
+        for name in ("posthoc_tau", "weight_norm_tau"):
+            _check_finite_non_negative(name, getattr(self, name))
+        if self.weight_norm_layer is not None and not isinstance(
+            self.weight_norm_layer, str
+        ):
+            raise InvalidParameterError(
+                "The 'weight_norm_layer' parameter of LogitAdjustedNet must be None "
+                f"or a layer name. Got {self.weight_norm_layer!r} instead."
+            )
+
     def _check_params(self):
-        for name in ("tau", "posthoc_tau", "weight_norm_tau"):
-            value = getattr(self, name)
-            if (
-                not isinstance(value, Real)
-                or isinstance(value, bool)
-                or not math.isfinite(value)
-                or value < 0
-            ):
-                raise InvalidParameterError(
-                    f"The {name!r} parameter of LogitAdjustedNet must be a finite "
-                    f"float >= 0. Got {value!r} instead."
-                )
+        """Check every parameter; run at the start of ``fit`` and ``partial_fit``."""
+        self._check_predict_params()
+        _check_finite_non_negative("tau", self.tau)
         if isinstance(self.loss, str):
             if self.loss not in LOSSES:
                 raise InvalidParameterError(
@@ -282,6 +303,13 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 "The 'loss' parameter of LogitAdjustedNet must be a loss name or a "
                 f"torch.nn.Module subclass. Got {self.loss!r} instead."
             )
+        if self.criterion is not None:
+            raise InvalidParameterError(
+                "The 'criterion' parameter of LogitAdjustedNet must be None: the net "
+                f"builds its criterion from `loss`. Got {self.criterion!r} instead; "
+                "pass the loss class as loss=... (its criterion__* parameters still "
+                "reach it)."
+            )
         if self.drw_epoch is not None and (
             not isinstance(self.drw_epoch, Integral)
             or isinstance(self.drw_epoch, bool)
@@ -291,24 +319,22 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 "The 'drw_epoch' parameter of LogitAdjustedNet must be None or an "
                 f"int >= 0. Got {self.drw_epoch!r} instead."
             )
-        if not (isinstance(self.cb_beta, Real) and 0 <= self.cb_beta < 1):
+        if not (
+            isinstance(self.cb_beta, Real)
+            and not isinstance(self.cb_beta, bool)
+            and 0 <= self.cb_beta < 1
+        ):
             raise InvalidParameterError(
                 "The 'cb_beta' parameter of LogitAdjustedNet must be a float in "
                 f"[0, 1). Got {self.cb_beta!r} instead."
             )
-        if self.random_state is not None and not isinstance(
-            self.random_state, Integral
+        if self.random_state is not None and (
+            not isinstance(self.random_state, Integral)
+            or isinstance(self.random_state, bool)
         ):
             raise InvalidParameterError(
                 "The 'random_state' parameter of LogitAdjustedNet must be None or an "
                 f"int. Got {self.random_state!r} instead."
-            )
-        if self.weight_norm_layer is not None and not isinstance(
-            self.weight_norm_layer, str
-        ):
-            raise InvalidParameterError(
-                "The 'weight_norm_layer' parameter of LogitAdjustedNet must be None "
-                f"or a layer name. Got {self.weight_norm_layer!r} instead."
             )
 
     def _prepare_X(self, X, *, reset):
@@ -546,6 +572,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
         bias is dropped, as a per-class bias would carry the class frequencies the
         normalisation removes from the weights.
         """
+        self._check_predict_params()  # also for skorch's forward and validation
         if self.weight_norm_layer is None:
             yield
             return
@@ -580,6 +607,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
             raise NotFittedError(
                 "This LogitAdjustedNet is not fitted yet; call fit(X, y) first."
             )
+        self._check_predict_params()
         X = self._prepare_X(X, reset=False)
         chunks = []
         for out in self.forward_iter(X, training=False):
