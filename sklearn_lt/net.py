@@ -452,6 +452,18 @@ class LogitAdjustedNet(NeuralNetClassifier):
             self.classes_inferred_ = self.fit_classes_
 
     @property
+    def classes_(self):
+        """The classes of the last fit, in the order of the logits.
+
+        skorch returns the ``classes`` parameter as it is now; a fitted net
+        returns the classes it was fitted on, so ``set_params(classes=...)``
+        acts at the next fit and never relabels the current predictions.
+        """
+        if hasattr(self, "fit_classes_"):
+            return self.fit_classes_
+        return super().classes_
+
+    @property
     def _default_callbacks(self):
         callbacks = dict(super()._default_callbacks)
         callbacks["valid_acc"] = EpochScoring(
@@ -507,7 +519,8 @@ class LogitAdjustedNet(NeuralNetClassifier):
             cls, kwargs = LogitAdjustedLoss, {"tau": 0.0, **kwargs}
         elif name == "class_balanced":
             weights = class_balanced_weights(counts, beta=self.cb_beta)
-            cls, kwargs = LogitAdjustedLoss, {"tau": 0.0, "class_weight": weights}
+            kwargs = {"tau": 0.0, "class_weight": weights, **kwargs}
+            cls = LogitAdjustedLoss
         elif name is not None:
             cls = {
                 "logit_adjusted": LogitAdjustedLoss,

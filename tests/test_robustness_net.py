@@ -1,6 +1,6 @@
 """LogitAdjustedNet never gives a silently wrong answer.
 
-Parameters changed after ``fit``.
+Parameters changed after ``fit``, and refits.
 """
 
 import numpy as np
@@ -157,6 +157,17 @@ def test_posthoc_tau_set_after_fit_acts_at_the_next_prediction(fitted):
         net.set_params(posthoc_tau=0.0)
 
 
+def test_set_params_classes_after_fit_does_not_relabel_predictions(fitted):
+    net, X, _ = fitted
+    codes = _module_logits(net, X).argmax(axis=1)
+    net.set_params(classes=["x", "y", "z"])
+    try:
+        assert_array_equal(net.classes_, [0, 1, 2])
+        assert_array_equal(net.predict(X), codes)
+    finally:
+        net.set_params(classes=None)
+
+
 @pytest.mark.parametrize(
     "params, match",
     [
@@ -174,3 +185,12 @@ def test_bools_and_a_criterion_are_refused_before_training(params, match):
     with pytest.raises(InvalidParameterError, match=match):
         net.fit(X, y)
     assert not net.initialized_
+
+
+# -- refits --------------------------------------------------------------------
+
+
+def test_class_balanced_loss_keeps_its_criterion_parameters():
+    X, y = _data()
+    net = _net(loss="class_balanced", criterion__reduction="sum", max_epochs=1)
+    assert net.fit(X, y).criterion_.reduction == "sum"
