@@ -874,9 +874,33 @@ class LogitAdjustedNet(NeuralNetClassifier):
             out = out[0] if isinstance(out, tuple) else out
             chunks.append(to_numpy(out.float()).astype(np.float64))
         logits = np.concatenate(chunks, axis=0)
+        self._check_logits(logits)
         if self.posthoc_tau:
             logits = logits - self.posthoc_tau * np.log(self.priors_)
         return logits
+
+    def _check_logits(self, logits):
+        """The module must give one logit per class, none of them NaN or +inf."""
+        n_classes = self.fit_classes_.size
+        if logits.ndim != 2 or logits.shape[1] != n_classes:
+            raise ValueError(
+                f"{type(self.module_).__name__} returned outputs of shape "
+                f"{logits.shape}, but LogitAdjustedNet expects logits of shape "
+                f"(n_samples, {n_classes}), one column per class of classes_="
+                f"{_preview(self.fit_classes_)}; make the module's last layer output "
+                f"{n_classes} values."
+            )
+        bad = np.isnan(logits) | np.isposinf(logits)
+        if np.any(bad):
+            rows = np.flatnonzero(bad.any(axis=1))
+            raise ValueError(
+                f"{type(self.module_).__name__} returned NaN or +inf logits for "
+                f"{rows.size} of {logits.shape[0]} rows (first rows "
+                f"{_preview(rows, limit=5)}), so no class can be predicted for "
+                "them. Expected finite logits (-inf allowed); check the inputs for "
+                "NaN, or retrain with a lower lr if training diverged (see "
+                "net.history[:, 'train_loss'])."
+            )
 
     def _predict_codes(self, X):
         return np.argmax(self._logits(X), axis=1)

@@ -1,8 +1,10 @@
 """LogitAdjustedNet never gives a silently wrong answer.
 
 Parameters changed after ``fit``, refits on other labels, ``partial_fit`` with
-new labels.
+new labels, what the module returns.
 """
+
+import math
 
 import numpy as np
 import pytest
@@ -456,3 +458,23 @@ def test_partial_fit_keeps_the_priors_and_rebuilds_the_loss_for_new_loss_params(
     assert net.criterion_.tau == 0.25
     # float32 buffer: rtol 1e-6 is a few ulps.
     assert_allclose(net.criterion_.log_priors.numpy(), np.log(priors), rtol=1e-6)
+
+
+# -- what the module returns ---------------------------------------------------
+
+
+def test_nan_logits_raise_instead_of_predicting_class_zero():
+    X, y = _data()
+    net = _net().fit(X, y)
+    with torch.no_grad():
+        net.module_.classifier.bias[1] = math.nan
+    with pytest.raises(ValueError, match="returned NaN or \\+inf logits for 300 of"):
+        net.predict(X)
+
+
+def test_a_module_with_the_wrong_output_width_is_named_when_predicting():
+    X, y = _data()
+    net = _net().fit(X, y)
+    net.module_.classifier = torch.nn.Linear(64, 2)
+    with pytest.raises(ValueError, match=r"shape \(300, 2\).*\(n_samples, 3\)"):
+        net.predict_proba(X)
