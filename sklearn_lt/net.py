@@ -228,6 +228,10 @@ class LogitAdjustedNet(NeuralNetClassifier):
     trained module (a new one if ``module`` was re-set), so ``y`` must have the
     classes and ``X`` the features that module was built for.
 
+    Float32 arithmetic makes a row's probabilities depend on the other rows of its
+    batch by a few float32 roundings (about 1e-6 relative): the kernels sum in an
+    order that depends on the batch size.
+
     Examples
     --------
     >>> import numpy as np
