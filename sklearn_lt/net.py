@@ -789,8 +789,9 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 kwargs[key] = value
         self.criterion_ = cls(**kwargs)
         self._criterion_built_from = self._criterion_inputs()
-        # Deferred re-weighting starts over on every new criterion: on_epoch_begin
-        # switches it on again, with the weights of the current class_counts_.
+        # A new criterion is unweighted: on_epoch_begin switches the deferred
+        # weights of the current class_counts_ on once the history has more than
+        # drw_epoch epochs (a warm start keeps the history, so at once after them).
         self.drw_active_ = False
         return self
 
@@ -956,6 +957,10 @@ class LogitAdjustedNet(NeuralNetClassifier):
         """
         codes = self._predict_codes(X)
         return self.classes_[codes]
+
+    def __sklearn_is_fitted__(self):
+        # skorch's answer is "module_ exists"; predictions need a completed fit.
+        return bool(self.initialized_ and hasattr(self, "fit_classes_"))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -18,6 +18,7 @@ from scipy.special import log_softmax  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
+from sklearn.utils.validation import check_is_fitted  # noqa: E402
 from skorch.callbacks import Callback  # noqa: E402
 
 from sklearn_lt.net import LogitAdjustedNet, MLPModule  # noqa: E402
@@ -384,6 +385,8 @@ def test_failed_refit_leaves_the_net_unfitted_not_half_built():
     net.set_params(weight_norm_layer=None)
     with pytest.raises(NotFittedError):
         net.predict(X)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(net)
 
 
 class _FailAtEpoch(Callback):
@@ -405,6 +408,8 @@ def test_a_refit_that_fails_in_training_leaves_the_net_unfitted():
         net.fit(X, y)  # epochs 4 and 5: half-trained when the callback fails
     with pytest.raises(NotFittedError):
         net.predict(X)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(net)
 
 
 def test_class_balanced_loss_keeps_its_criterion_parameters():
