@@ -28,7 +28,7 @@ from .losses import (
     LogitAdjustedLoss,
 )
 from .metrics import balanced_error
-from .priors import _label_indices, check_priors, class_balanced_weights
+from .priors import _label_indices, _preview, check_priors, class_balanced_weights
 
 __all__ = ["LOSSES", "LogitAdjustedNet", "MLPModule"]
 
@@ -82,6 +82,20 @@ class MLPModule(torch.nn.Module):
 
 # skorch's own default: 5-fold stratified hold-out of 20% for the epoch metrics.
 _DEFAULT_TRAIN_SPLIT = ValidSplit(5, stratified=True)
+
+
+def _check_finite_non_negative(name, value):
+    """A finite float >= 0; bools are refused, they are not numbers here."""
+    if (
+        not isinstance(value, Real)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of LogitAdjustedNet must be a finite "
+            f"float >= 0. Got {value!r} instead."
+        )
 
 
 def _encoded_balanced_error(net, X, y):
@@ -204,6 +218,20 @@ class LogitAdjustedNet(NeuralNetClassifier):
     multiply by :math:`\pi_y` (balanced to training) or divide by it (training
     to balanced) and renormalise: in log space add or subtract ``log(priors_)``.
 
+    ``posthoc_tau``, ``weight_norm_tau`` and ``weight_norm_layer`` act when
+    predicting: set after ``fit``, they change the next prediction, and they are
+    checked then as in ``fit``. The other parameters (``loss``, ``tau``,
+    ``priors``, ``drw_epoch``, ``cb_beta``, ``module``, ``classes``, ...) act at
+    the next ``fit``; ``classes_``, ``priors_`` and ``class_counts_`` always
+    describe the fit that predictions come from. Every ``fit`` recomputes them
+    from ``y``, and the loss from them. With ``warm_start=True`` it keeps the
+    trained module (a new one if ``module`` was re-set), so ``y`` must have the
+    classes and ``X`` the features that module was built for.
+
+    Float32 arithmetic makes a row's probabilities depend on the other rows of its
+    batch by a few float32 roundings (about 1e-6 relative): the kernels sum in an
+    order that depends on the batch size.
+
     Examples
     --------
     >>> import numpy as np
@@ -256,19 +284,26 @@ class LogitAdjustedNet(NeuralNetClassifier):
 
     # -- checks ---------------------------------------------------------------
 
+    def _check_predict_params(self):
+        """Check the parameters that act when predicting; run at every prediction.
+
+        The same checks and messages as in ``fit``, so that ``set_params`` after
+        ``fit`` cannot make ``predict`` return an answer computed from a bad value.
+        """
+        for name in ("posthoc_tau", "weight_norm_tau"):
+            _check_finite_non_negative(name, getattr(self, name))
+        if self.weight_norm_layer is not None and not isinstance(
+            self.weight_norm_layer, str
+        ):
+            raise InvalidParameterError(
+                "The 'weight_norm_layer' parameter of LogitAdjustedNet must be None "
+                f"or a layer name. Got {self.weight_norm_layer!r} instead."
+            )
+
     def _check_params(self):
-        for name in ("tau", "posthoc_tau", "weight_norm_tau"):
-            value = getattr(self, name)
-            if (
-                not isinstance(value, Real)
-                or isinstance(value, bool)
-                or not math.isfinite(value)
-                or value < 0
-            ):
-                raise InvalidParameterError(
-                    f"The {name!r} parameter of LogitAdjustedNet must be a finite "
-                    f"float >= 0. Got {value!r} instead."
-                )
+        """Check every parameter; run at the start of ``fit`` and ``partial_fit``."""
+        self._check_predict_params()
+        _check_finite_non_negative("tau", self.tau)
         if isinstance(self.loss, str):
             if self.loss not in LOSSES:
                 raise InvalidParameterError(
@@ -282,6 +317,13 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 "The 'loss' parameter of LogitAdjustedNet must be a loss name or a "
                 f"torch.nn.Module subclass. Got {self.loss!r} instead."
             )
+        if self.criterion is not None:
+            raise InvalidParameterError(
+                "The 'criterion' parameter of LogitAdjustedNet must be None: the net "
+                f"builds its criterion from `loss`. Got {self.criterion!r} instead; "
+                "pass the loss class as loss=... (its criterion__* parameters still "
+                "reach it)."
+            )
         if self.drw_epoch is not None and (
             not isinstance(self.drw_epoch, Integral)
             or isinstance(self.drw_epoch, bool)
@@ -291,49 +333,59 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 "The 'drw_epoch' parameter of LogitAdjustedNet must be None or an "
                 f"int >= 0. Got {self.drw_epoch!r} instead."
             )
-        if not (isinstance(self.cb_beta, Real) and 0 <= self.cb_beta < 1):
+        if not (
+            isinstance(self.cb_beta, Real)
+            and not isinstance(self.cb_beta, bool)
+            and 0 <= self.cb_beta < 1
+        ):
             raise InvalidParameterError(
                 "The 'cb_beta' parameter of LogitAdjustedNet must be a float in "
                 f"[0, 1). Got {self.cb_beta!r} instead."
             )
-        if self.random_state is not None and not isinstance(
-            self.random_state, Integral
+        if self.random_state is not None and (
+            not isinstance(self.random_state, Integral)
+            or isinstance(self.random_state, bool)
         ):
             raise InvalidParameterError(
                 "The 'random_state' parameter of LogitAdjustedNet must be None or an "
                 f"int. Got {self.random_state!r} instead."
             )
-        if self.weight_norm_layer is not None and not isinstance(
-            self.weight_norm_layer, str
-        ):
-            raise InvalidParameterError(
-                "The 'weight_norm_layer' parameter of LogitAdjustedNet must be None "
-                f"or a layer name. Got {self.weight_norm_layer!r} instead."
-            )
 
-    def _prepare_X(self, X, *, reset):
-        """Array-likes become checked float32 arrays; tensors, dicts, datasets pass."""
+    def _prepare_X(self, X):
+        """Array-likes become checked float32 arrays; tensors, dicts, datasets pass.
+
+        Returns ``X`` and its number of features (``None`` when it is not an array).
+        """
         if hasattr(X, "tocsr"):
             raise TypeError(
                 "LogitAdjustedNet does not take sparse X (got "
                 f"{type(X).__name__}); convert it with X.toarray() or use a "
                 "skorch Dataset that densifies each batch."
             )
-        if not isinstance(X, (torch.Tensor, torch.utils.data.Dataset, dict)):
-            X = check_array(X, dtype=np.float32, input_name="X")
-            if reset:
-                self.n_features_in_ = X.shape[1]
-            elif hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but LogitAdjustedNet is expecting "
-                    f"{self.n_features_in_} features as input."
-                )
-        return X
+        if isinstance(X, (torch.Tensor, torch.utils.data.Dataset, dict)):
+            return X, None
+        X = check_array(X, dtype=np.float32, input_name="X")
+        return X, X.shape[1]
+
+    def _check_n_features(self, n_features):
+        expected = getattr(self, "n_features_in_", None)
+        if n_features is not None and expected is not None and n_features != expected:
+            raise ValueError(
+                f"X has {n_features} features, but LogitAdjustedNet is expecting "
+                f"{expected} features as input; pass X with the {expected} feature "
+                "columns the net was fitted on."
+            )
 
     # -- fit ------------------------------------------------------------------
 
     def fit(self, X, y, **fit_params):
         """Estimate the class priors from ``y``, build the loss, and train.
+
+        Every call recomputes what depends on ``y``: ``classes_``, ``priors_``,
+        ``class_counts_``, the loss built from them and the deferred re-weighting.
+        With ``warm_start=True`` the trained module is kept and trained further;
+        ``y`` must then have the classes it was trained for (a ``ValueError``
+        before any training says so otherwise).
 
         Parameters
         ----------
@@ -351,18 +403,26 @@ class LogitAdjustedNet(NeuralNetClassifier):
         self : LogitAdjustedNet
             The trained net.
         """
-        X, codes = self._prepare_fit(X, y, reset=True)
-        with self._seeded():
-            # NeuralNet.fit, without going through our partial_fit (y is encoded).
-            if not self.warm_start or not self.initialized_:
+        keep = bool(self.warm_start and self.initialized_)
+        X, codes = self._prepare_fit(X, y, keep=keep, caller="fit")
+        with self._seeded(), self._unfitted_on_error():
+            if keep:
+                self._refresh()
+            else:
                 self.initialize()
+            # NeuralNet.fit, without going through our partial_fit (y is encoded).
             NeuralNetClassifier.partial_fit(
                 self, X, codes, _routing_method="fit", **fit_params
             )
         return self
 
     def partial_fit(self, X, y, classes=None, **fit_params):
-        """Train for ``max_epochs`` more epochs; the first call sets the priors.
+        """Train for ``max_epochs`` more epochs; the first call sets the classes.
+
+        The first call (on a net not yet fitted) sets ``classes_``, ``priors_`` and
+        ``class_counts_`` from ``y``; later calls keep them, so their labels must
+        be among ``classes_``. Loss parameters changed between calls (``loss``,
+        ``tau``, ``cb_beta``, ``drw_epoch``) act at the next call.
 
         Parameters
         ----------
@@ -373,7 +433,9 @@ class LogitAdjustedNet(NeuralNetClassifier):
             Class labels, among the classes of the first call (or ``classes``).
 
         classes : array-like, default=None
-            Unused; pass ``classes`` to the constructor to fix the classes.
+            All the classes, for a first call whose ``y`` does not show them all
+            (a class absent from ``y`` then needs explicit ``priors``); on later
+            calls it must equal ``classes_``. Same as the constructor's ``classes``.
 
         **fit_params : dict
             Passed to :meth:`skorch.NeuralNet.partial_fit`.
@@ -383,29 +445,217 @@ class LogitAdjustedNet(NeuralNetClassifier):
         self : LogitAdjustedNet
             The trained net.
         """
-        reset = not (self.initialized_ and hasattr(self, "fit_classes_"))
-        X, codes = self._prepare_fit(X, y, reset=reset)
-        with self._seeded():
-            return super().partial_fit(X, codes, **fit_params)
-
-    def _prepare_fit(self, X, y, *, reset):
-        """Check everything, set the priors (on reset), and encode ``y``."""
-        self._check_params()
-        X = self._prepare_X(X, reset=reset)
-        labels = _check_targets(y)
-        if not reset:
-            return X, _label_indices(labels, self.fit_classes_).astype(np.int64)
-        if self.classes is not None:
-            classes = np.asarray(self.classes)
+        if self.initialized_ and hasattr(self, "fit_classes_"):
+            X, codes = self._prepare_more(X, y, classes)
         else:
-            classes = np.unique(labels)
+            X, codes = self._prepare_fit(
+                X, y, keep=self.initialized_, caller="partial_fit", classes=classes
+            )
+        with self._seeded(), self._unfitted_on_error():
+            if self.initialized_:
+                self._refresh()
+            else:
+                self.initialize()
+            NeuralNetClassifier.partial_fit(self, X, codes, **fit_params)
+        return self
+
+    def _prepare_fit(self, X, y, *, keep, caller, classes=None):
+        """Check everything, then set classes, priors and counts; encode ``y``.
+
+        Nothing is set before every check has passed, so a refused call leaves the
+        net as it was.
+        """
+        self._check_params()
+        X, n_features = self._prepare_X(X)
+        labels = _check_targets(y)
+        classes = self._classes_for(labels, classes)
         # Both raise on unknown labels, priors of the wrong length, a missing class.
         priors = _resolve_priors(self.priors, labels, classes, None)
         codes = _label_indices(labels, classes)
+        if keep and self._module_is_current():
+            self._check_kept_module(labels, classes, n_features, caller)
         self.fit_classes_ = classes
         self.priors_ = priors
         self.class_counts_ = np.bincount(codes, minlength=classes.size)
+        if n_features is not None:
+            self.n_features_in_ = n_features
+        elif hasattr(self, "n_features_in_"):
+            del self.n_features_in_  # not an array: its width is unknown
         return X, codes.astype(np.int64)
+
+    def _classes_for(self, labels, classes):
+        """The classes of a first fit: ``classes`` given, the constructor's, or y's."""
+        if classes is not None:
+            classes = np.asarray(classes)
+            if self.classes is not None and not np.array_equal(
+                classes, np.asarray(self.classes)
+            ):
+                raise ValueError(
+                    f"partial_fit got classes={_preview(classes)}, but the net was "
+                    f"constructed with classes={_preview(self.classes)}; pass the "
+                    "same classes to both, or to only one of them."
+                )
+        elif self.classes is not None:
+            classes = np.asarray(self.classes)
+        else:
+            return np.unique(labels)
+        if classes.ndim != 1 or np.unique(classes).size != classes.size:
+            raise ValueError(
+                f"classes must list each class once; got {_preview(classes)}."
+            )
+        return classes
+
+    def _check_kept_module(self, labels, classes, n_features, caller):
+        """Refuse, before training, data that the kept trained module cannot take."""
+        keeps = (
+            "warm_start=True keeps the trained module"
+            if caller == "fit"
+            else "partial_fit keeps the initialized module"
+        )
+        fix_new = (
+            "set warm_start=False to train a new module"
+            if caller == "fit"
+            else "call fit to train a new module"
+        )
+        built = getattr(self, "_module_classes", None)
+        if built is not None and not np.array_equal(built, classes):
+            known = set(built.tolist())
+            new = [c for c in np.unique(labels).tolist() if c not in known]
+            gone = [c for c in built.tolist() if c not in set(classes.tolist())]
+            details = []
+            if new:
+                details.append(f"y has labels {_preview(new)} it has no output for")
+            if gone:
+                details.append(f"y has no example of the classes {_preview(gone)}")
+            if not details:
+                details.append("y has the same classes in another order")
+            raise ValueError(
+                f"{keeps}, whose {built.size} outputs are for the classes "
+                f"{_preview(built)}, but {'; '.join(details)} (the classes of this "
+                f"{caller} are {_preview(classes)}). Expected y with the classes "
+                f"{_preview(built)}. Fit on labels of those classes; or fix the "
+                "classes up front with LogitAdjustedNet(classes=[...]), and "
+                "explicit priors=... when a class is missing from y; or "
+                f"{fix_new} for the new classes."
+            )
+        expected = getattr(self, "_module_n_features", None)
+        if n_features is not None and expected is not None and n_features != expected:
+            raise ValueError(
+                f"X has {n_features} features, but {keeps}, which was built for "
+                f"{expected} features. Pass X with those {expected} feature columns, "
+                f"or {fix_new}."
+            )
+
+    def _prepare_more(self, X, y, classes):
+        """Check a later ``partial_fit`` call against the classes of the first."""
+        self._check_params()
+        X, n_features = self._prepare_X(X)
+        self._check_n_features(n_features)
+        labels = _check_targets(y)
+        fixed = self.fit_classes_
+        if classes is not None and not np.array_equal(np.asarray(classes), fixed):
+            raise ValueError(
+                f"partial_fit got classes={_preview(np.asarray(classes))}, but the "
+                f"net's classes, set by its first fit or partial_fit, are "
+                f"{_preview(fixed)}; pass classes=None or those classes, or call "
+                "fit to train a new net for other classes."
+            )
+        known = set(fixed.tolist())
+        new = [c for c in np.unique(labels).tolist() if c not in known]
+        if new:
+            raise ValueError(
+                f"partial_fit got labels {_preview(new)} that the net has no output "
+                f"for: its classes, set by its first fit or partial_fit, are "
+                f"{_preview(fixed)}. Pass labels among those classes; to learn more "
+                "classes, name them all before the first call, with "
+                "LogitAdjustedNet(classes=[...]) or partial_fit(X, y, classes=[...]), "
+                "or call fit (warm_start=False) to train a new net."
+            )
+        return X, _label_indices(labels, fixed).astype(np.int64)
+
+    @contextmanager
+    def _unfitted_on_error(self):
+        """A fit that fails once the checks have passed leaves the net unfitted.
+
+        Otherwise a failure after a new module is built (a bad weight_norm_layer,
+        say) or during training would leave an untrained or half-trained module
+        behind a net that predicts. skorch stops training on KeyboardInterrupt
+        (EarlyStopping raises it) and keeps the model: that is not an error here.
+        """
+        try:
+            yield
+        except Exception:
+            self.initialized_ = False
+            raise
+
+    def set_params(self, **params):
+        """Set parameters; on a fitted net, module parameters act at the next fit.
+
+        skorch builds a new, untrained module at once when ``module`` or a
+        ``module__*`` parameter is set on an initialized net, so predictions would
+        come from an untrained module until the next fit. Here they act at the
+        next ``fit`` or ``partial_fit``, like the other fit parameters, and
+        predictions keep using the trained module.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameters, as in :meth:`skorch.NeuralNet.set_params`.
+
+        Returns
+        -------
+        self : LogitAdjustedNet
+            The net.
+        """
+        deferred = {
+            key: value
+            for key, value in params.items()
+            if key.split("__", 1)[0] in self._modules
+        }
+        if not (deferred and self.initialized_):
+            return super().set_params(**params)
+        super().set_params(
+            **{key: value for key, value in params.items() if key not in deferred}
+        )
+        self.initialized_ = False  # so that skorch only stores them
+        try:
+            super().set_params(**deferred)
+        finally:
+            self.initialized_ = True
+        self._module_stale = True
+        return self
+
+    def _module_is_current(self):
+        """Whether module_ was built from the module parameters as they are now."""
+        return not getattr(self, "_module_stale", False) and self.module is getattr(
+            self, "_module_built_from", self.module
+        )
+
+    def _refresh(self):
+        """Bring a kept net up to date with its parameters and priors before training.
+
+        Changed module parameters act now: a new module, criterion and optimizer
+        are built. Otherwise the criterion is rebuilt when what it was
+        built from changed (the loss parameters, ``priors_``, ``class_counts_``),
+        with skorch's own initializers, and the optimizer too if the criterion has
+        learnable parameters (as skorch does after ``criterion__*`` changes).
+        """
+        if not self._module_is_current():
+            self._validate_params()  # skorch's check of the module__* names
+            self._initialize_module(
+                reason="Re-initializing module because its parameters were re-set."
+            )
+            self._initialize_criterion(reason="Re-initializing criterion.")
+            self._initialize_optimizer(reason="Re-initializing optimizer.")
+        elif self._criterion_inputs() != getattr(self, "_criterion_built_from", None):
+            self._initialize_criterion(
+                reason="Re-initializing criterion because the class priors, class "
+                "counts or loss parameters changed."
+            )
+            if any(True for _ in self.criterion_.parameters()):
+                self._initialize_optimizer(
+                    reason="Re-initializing optimizer for the new criterion."
+                )
 
     @contextmanager
     def _seeded(self):
@@ -424,6 +674,18 @@ class LogitAdjustedNet(NeuralNetClassifier):
         # skorch infers classes from the encoded y; the labels are ours.
         if hasattr(self, "fit_classes_"):
             self.classes_inferred_ = self.fit_classes_
+
+    @property
+    def classes_(self):
+        """The classes of the last fit, in the order of the logits.
+
+        skorch returns the ``classes`` parameter as it is now; a fitted net
+        returns the classes it was fitted on, so ``set_params(classes=...)``
+        acts at the next fit and never relabels the current predictions.
+        """
+        if hasattr(self, "fit_classes_"):
+            return self.fit_classes_
+        return super().classes_
 
     @property
     def _default_callbacks(self):
@@ -458,6 +720,17 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 if name in accepted and name not in kwargs and value is not None:
                     kwargs[name] = value
         self.module_ = self.initialized_instance(self.module, kwargs)
+        # What the module was built from, to check data against a kept module.
+        self._module_built_from = self.module
+        self._module_stale = False
+        self._module_classes = (
+            self.fit_classes_
+            if hasattr(self, "fit_classes_")
+            else None
+            if self.classes is None
+            else np.asarray(self.classes)
+        )
+        self._module_n_features = getattr(self, "n_features_in_", None)
         if self.weight_norm_layer is not None:
             self._normalised_layer()  # fail now, before training, on a bad name
         return self
@@ -473,6 +746,18 @@ class LogitAdjustedNet(NeuralNetClassifier):
             "or pass classes=... and explicit priors=... to initialize without data."
         )
 
+    def _criterion_inputs(self):
+        """What the criterion is built from, to tell when it must be rebuilt."""
+        priors, counts = self._loss_priors_and_counts()
+        return (
+            self.loss,
+            self.tau,
+            self.cb_beta,
+            self.drw_epoch,
+            priors.tobytes(),
+            None if counts is None else counts.tobytes(),
+        )
+
     def initialize_criterion(self):
         priors, counts = self._loss_priors_and_counts()
         kwargs = self.get_params_for("criterion")
@@ -481,7 +766,8 @@ class LogitAdjustedNet(NeuralNetClassifier):
             cls, kwargs = LogitAdjustedLoss, {"tau": 0.0, **kwargs}
         elif name == "class_balanced":
             weights = class_balanced_weights(counts, beta=self.cb_beta)
-            cls, kwargs = LogitAdjustedLoss, {"tau": 0.0, "class_weight": weights}
+            kwargs = {"tau": 0.0, "class_weight": weights, **kwargs}
+            cls = LogitAdjustedLoss
         elif name is not None:
             cls = {
                 "logit_adjusted": LogitAdjustedLoss,
@@ -502,6 +788,10 @@ class LogitAdjustedNet(NeuralNetClassifier):
                     )
                 kwargs[key] = value
         self.criterion_ = cls(**kwargs)
+        self._criterion_built_from = self._criterion_inputs()
+        # A new criterion is unweighted: on_epoch_begin switches the deferred
+        # weights of the current class_counts_ on once the history has more than
+        # drw_epoch epochs (a warm start keeps the history, so at once after them).
         self.drw_active_ = False
         return self
 
@@ -546,6 +836,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
         bias is dropped, as a per-class bias would carry the class frequencies the
         normalisation removes from the weights.
         """
+        self._check_predict_params()  # also for skorch's forward and validation
         if self.weight_norm_layer is None:
             yield
             return
@@ -580,15 +871,41 @@ class LogitAdjustedNet(NeuralNetClassifier):
             raise NotFittedError(
                 "This LogitAdjustedNet is not fitted yet; call fit(X, y) first."
             )
-        X = self._prepare_X(X, reset=False)
+        self._check_predict_params()
+        X, n_features = self._prepare_X(X)
+        self._check_n_features(n_features)
         chunks = []
         for out in self.forward_iter(X, training=False):
             out = out[0] if isinstance(out, tuple) else out
             chunks.append(to_numpy(out.float()).astype(np.float64))
         logits = np.concatenate(chunks, axis=0)
+        self._check_logits(logits)
         if self.posthoc_tau:
             logits = logits - self.posthoc_tau * np.log(self.priors_)
         return logits
+
+    def _check_logits(self, logits):
+        """The module must give one logit per class, none of them NaN or +inf."""
+        n_classes = self.fit_classes_.size
+        if logits.ndim != 2 or logits.shape[1] != n_classes:
+            raise ValueError(
+                f"{type(self.module_).__name__} returned outputs of shape "
+                f"{logits.shape}, but LogitAdjustedNet expects logits of shape "
+                f"(n_samples, {n_classes}), one column per class of classes_="
+                f"{_preview(self.fit_classes_)}; make the module's last layer output "
+                f"{n_classes} values."
+            )
+        bad = np.isnan(logits) | np.isposinf(logits)
+        if np.any(bad):
+            rows = np.flatnonzero(bad.any(axis=1))
+            raise ValueError(
+                f"{type(self.module_).__name__} returned NaN or +inf logits for "
+                f"{rows.size} of {logits.shape[0]} rows (first rows "
+                f"{_preview(rows, limit=5)}), so no class can be predicted for "
+                "them. Expected finite logits (-inf allowed); check the inputs for "
+                "NaN, or retrain with a lower lr if training diverged (see "
+                "net.history[:, 'train_loss'])."
+            )
 
     def _predict_codes(self, X):
         return np.argmax(self._logits(X), axis=1)
@@ -640,6 +957,10 @@ class LogitAdjustedNet(NeuralNetClassifier):
         """
         codes = self._predict_codes(X)
         return self.classes_[codes]
+
+    def __sklearn_is_fitted__(self):
+        # skorch's answer is "module_ exists"; predictions need a completed fit.
+        return bool(self.initialized_ and hasattr(self, "fit_classes_"))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
