@@ -5,7 +5,6 @@ module besides :mod:`sklearn_lt.losses` that imports torch and skorch.
 """
 
 import inspect
-import math
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -19,8 +18,9 @@ from skorch.callbacks import EpochScoring
 from skorch.dataset import ValidSplit
 from skorch.utils import to_numpy
 
-from ._compat import InvalidParameterError
+from ._compat import InvalidParameterError, validate_parameter_constraints
 from ._posthoc import _check_targets, _resolve_priors
+from ._validation import Number, label_indices, preview
 from .losses import (
     EqualisedLoss,
     LDAMLoss,
@@ -28,7 +28,7 @@ from .losses import (
     LogitAdjustedLoss,
 )
 from .metrics import balanced_error
-from .priors import _label_indices, _preview, check_priors, class_balanced_weights
+from .priors import check_priors, class_balanced_weights
 
 __all__ = ["LOSSES", "LogitAdjustedNet", "MLPModule"]
 
@@ -84,18 +84,19 @@ class MLPModule(torch.nn.Module):
 _DEFAULT_TRAIN_SPLIT = ValidSplit(5, stratified=True)
 
 
-def _check_finite_non_negative(name, value):
-    """A finite float >= 0; bools are refused, they are not numbers here."""
-    if (
-        not isinstance(value, Real)
-        or isinstance(value, bool)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise InvalidParameterError(
-            f"The {name!r} parameter of LogitAdjustedNet must be a finite "
-            f"float >= 0. Got {value!r} instead."
-        )
+# The net's own numeric parameters, checked by scikit-learn's validation (skorch's
+# NeuralNet keeps no _parameter_constraints): the same messages as the adjusters'.
+_NUMBER_CONSTRAINTS = {
+    "tau": [Number(Real, 0, None, closed="left")],
+    "posthoc_tau": [Number(Real, 0, None, closed="left")],
+    "weight_norm_tau": [Number(Real, 0, None, closed="left")],
+    "weight_norm_layer": [None, str],
+    "drw_epoch": [None, Number(Integral, 0, None, closed="left")],
+    "cb_beta": [Number(Real, 0, 1, closed="left")],
+    "random_state": [None, Number(Integral, None, None, closed="neither")],
+}
+# Those that act when predicting, checked at every prediction.
+_PREDICT_PARAMS = ("posthoc_tau", "weight_norm_tau", "weight_norm_layer")
 
 
 def _encoded_balanced_error(net, X, y):
@@ -290,20 +291,18 @@ class LogitAdjustedNet(NeuralNetClassifier):
         The same checks and messages as in ``fit``, so that ``set_params`` after
         ``fit`` cannot make ``predict`` return an answer computed from a bad value.
         """
-        for name in ("posthoc_tau", "weight_norm_tau"):
-            _check_finite_non_negative(name, getattr(self, name))
-        if self.weight_norm_layer is not None and not isinstance(
-            self.weight_norm_layer, str
-        ):
-            raise InvalidParameterError(
-                "The 'weight_norm_layer' parameter of LogitAdjustedNet must be None "
-                f"or a layer name. Got {self.weight_norm_layer!r} instead."
-            )
+        self._validate(_PREDICT_PARAMS)
+
+    def _validate(self, names):
+        validate_parameter_constraints(
+            {name: _NUMBER_CONSTRAINTS[name] for name in names},
+            {name: getattr(self, name) for name in names},
+            caller_name=type(self).__name__,
+        )
 
     def _check_params(self):
         """Check every parameter; run at the start of ``fit`` and ``partial_fit``."""
-        self._check_predict_params()
-        _check_finite_non_negative("tau", self.tau)
+        self._validate(tuple(_NUMBER_CONSTRAINTS))
         if isinstance(self.loss, str):
             if self.loss not in LOSSES:
                 raise InvalidParameterError(
@@ -323,32 +322,6 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 f"builds its criterion from `loss`. Got {self.criterion!r} instead; "
                 "pass the loss class as loss=... (its criterion__* parameters still "
                 "reach it)."
-            )
-        if self.drw_epoch is not None and (
-            not isinstance(self.drw_epoch, Integral)
-            or isinstance(self.drw_epoch, bool)
-            or self.drw_epoch < 0
-        ):
-            raise InvalidParameterError(
-                "The 'drw_epoch' parameter of LogitAdjustedNet must be None or an "
-                f"int >= 0. Got {self.drw_epoch!r} instead."
-            )
-        if not (
-            isinstance(self.cb_beta, Real)
-            and not isinstance(self.cb_beta, bool)
-            and 0 <= self.cb_beta < 1
-        ):
-            raise InvalidParameterError(
-                "The 'cb_beta' parameter of LogitAdjustedNet must be a float in "
-                f"[0, 1). Got {self.cb_beta!r} instead."
-            )
-        if self.random_state is not None and (
-            not isinstance(self.random_state, Integral)
-            or isinstance(self.random_state, bool)
-        ):
-            raise InvalidParameterError(
-                "The 'random_state' parameter of LogitAdjustedNet must be None or an "
-                f"int. Got {self.random_state!r} instead."
             )
 
     def _prepare_X(self, X):
@@ -471,7 +444,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
         classes = self._classes_for(labels, classes)
         # Both raise on unknown labels, priors of the wrong length, a missing class.
         priors = _resolve_priors(self.priors, labels, classes, None)
-        codes = _label_indices(labels, classes)
+        codes = label_indices(labels, classes)
         if keep and self._module_is_current():
             self._check_kept_module(labels, classes, n_features, caller)
         self.fit_classes_ = classes
@@ -491,8 +464,8 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 classes, np.asarray(self.classes)
             ):
                 raise ValueError(
-                    f"partial_fit got classes={_preview(classes)}, but the net was "
-                    f"constructed with classes={_preview(self.classes)}; pass the "
+                    f"partial_fit got classes={preview(classes)}, but the net was "
+                    f"constructed with classes={preview(self.classes)}; pass the "
                     "same classes to both, or to only one of them."
                 )
         elif self.classes is not None:
@@ -501,7 +474,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
             return np.unique(labels)
         if classes.ndim != 1 or np.unique(classes).size != classes.size:
             raise ValueError(
-                f"classes must list each class once; got {_preview(classes)}."
+                f"classes must list each class once; got {preview(classes)}."
             )
         return classes
 
@@ -524,16 +497,16 @@ class LogitAdjustedNet(NeuralNetClassifier):
             gone = [c for c in built.tolist() if c not in set(classes.tolist())]
             details = []
             if new:
-                details.append(f"y has labels {_preview(new)} it has no output for")
+                details.append(f"y has labels {preview(new)} it has no output for")
             if gone:
-                details.append(f"y has no example of the classes {_preview(gone)}")
+                details.append(f"y has no example of the classes {preview(gone)}")
             if not details:
                 details.append("y has the same classes in another order")
             raise ValueError(
                 f"{keeps}, whose {built.size} outputs are for the classes "
-                f"{_preview(built)}, but {'; '.join(details)} (the classes of this "
-                f"{caller} are {_preview(classes)}). Expected y with the classes "
-                f"{_preview(built)}. Fit on labels of those classes; or fix the "
+                f"{preview(built)}, but {'; '.join(details)} (the classes of this "
+                f"{caller} are {preview(classes)}). Expected y with the classes "
+                f"{preview(built)}. Fit on labels of those classes; or fix the "
                 "classes up front with LogitAdjustedNet(classes=[...]), and "
                 "explicit priors=... when a class is missing from y; or "
                 f"{fix_new} for the new classes."
@@ -555,23 +528,23 @@ class LogitAdjustedNet(NeuralNetClassifier):
         fixed = self.fit_classes_
         if classes is not None and not np.array_equal(np.asarray(classes), fixed):
             raise ValueError(
-                f"partial_fit got classes={_preview(np.asarray(classes))}, but the "
+                f"partial_fit got classes={preview(np.asarray(classes))}, but the "
                 f"net's classes, set by its first fit or partial_fit, are "
-                f"{_preview(fixed)}; pass classes=None or those classes, or call "
+                f"{preview(fixed)}; pass classes=None or those classes, or call "
                 "fit to train a new net for other classes."
             )
         known = set(fixed.tolist())
         new = [c for c in np.unique(labels).tolist() if c not in known]
         if new:
             raise ValueError(
-                f"partial_fit got labels {_preview(new)} that the net has no output "
+                f"partial_fit got labels {preview(new)} that the net has no output "
                 f"for: its classes, set by its first fit or partial_fit, are "
-                f"{_preview(fixed)}. Pass labels among those classes; to learn more "
+                f"{preview(fixed)}. Pass labels among those classes; to learn more "
                 "classes, name them all before the first call, with "
                 "LogitAdjustedNet(classes=[...]) or partial_fit(X, y, classes=[...]), "
                 "or call fit (warm_start=False) to train a new net."
             )
-        return X, _label_indices(labels, fixed).astype(np.int64)
+        return X, label_indices(labels, fixed).astype(np.int64)
 
     @contextmanager
     def _unfitted_on_error(self):
@@ -892,7 +865,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 f"{type(self.module_).__name__} returned outputs of shape "
                 f"{logits.shape}, but LogitAdjustedNet expects logits of shape "
                 f"(n_samples, {n_classes}), one column per class of classes_="
-                f"{_preview(self.fit_classes_)}; make the module's last layer output "
+                f"{preview(self.fit_classes_)}; make the module's last layer output "
                 f"{n_classes} values."
             )
         bad = np.isnan(logits) | np.isposinf(logits)
@@ -901,7 +874,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
             raise ValueError(
                 f"{type(self.module_).__name__} returned NaN or +inf logits for "
                 f"{rows.size} of {logits.shape[0]} rows (first rows "
-                f"{_preview(rows, limit=5)}), so no class can be predicted for "
+                f"{preview(rows, limit=5)}), so no class can be predicted for "
                 "them. Expected finite logits (-inf allowed); check the inputs for "
                 "NaN, or retrain with a lower lr if training diverged (see "
                 "net.history[:, 'train_loss'])."

@@ -26,9 +26,6 @@ from ._validation import (
     preview,
 )
 
-# Old private names, still imported by the net module.
-_label_indices, _preview = label_indices, preview
-
 __all__ = [
     "check_priors",
     "class_balanced_weights",
