@@ -63,6 +63,10 @@ def client():
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        # Without a dashboard the scheduler still serves HTTP, on port 8787 unless
+        # told otherwise; with another cluster on the machine that port is taken and
+        # the fallback warns (an error here). Port 0: any free port, no warning.
+        scheduler_kwargs={"dashboard_address": ":0"},
     )
     try:
         client = distributed.Client(cluster, timeout=TIMEOUT)
