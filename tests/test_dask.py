@@ -63,6 +63,10 @@ def client():
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        # Without a dashboard the scheduler still serves HTTP, on port 8787 unless
+        # told otherwise; with another cluster on the machine that port is taken and
+        # the fallback warns (an error here). Port 0: any free port, no warning.
+        scheduler_kwargs={"dashboard_address": ":0"},
     )
     try:
         client = distributed.Client(cluster, timeout=TIMEOUT)
@@ -98,6 +102,8 @@ def test_grid_search_over_tau_on_dask_equals_the_local_search(client, scatter):
     with joblib.parallel_backend("dask", wait_for_workers_timeout=TIMEOUT, **backend):
         on_dask = _grid_search(n_jobs=-1).fit(X, y)
     assert on_dask.cv_results_["params"] == local.cv_results_["params"]
+    # Workers fit with one BLAS thread, which may round the fits differently, but
+    # the scores are error rates: the same counts unless a near-tie flips (1/n).
     for key in ("mean_test_score", "std_test_score", "split0_test_score"):
         assert_allclose(on_dask.cv_results_[key], local.cv_results_[key])
     assert_array_equal(
@@ -120,6 +126,7 @@ def test_cv_tuner_on_dask_equals_the_local_tuner(client):
     assert on_dask.best_tau_ == local.best_tau_
     assert on_dask.best_score_ == pytest.approx(local.best_score_)
     assert on_dask.cv_results_.keys() == local.cv_results_.keys()
+    # Error rates from the same counts, as above: equal unless a near-tie flips.
     for key, value in local.cv_results_.items():
         assert_allclose(on_dask.cv_results_[key], value, err_msg=key)
     assert_array_equal(on_dask.predict(X), local.predict(X))

@@ -38,6 +38,8 @@ def _assert_rows_equal(report, expected):
     assert list(report.rows) == list(expected)
     for name, row in expected.items():
         assert list(report.rows[name]) == list(COLUMNS)
+        # Error rates (ratios of counts, and means of them) along two code paths:
+        # ~eps apart, while a different prediction moves them by 1/n.
         assert_allclose(
             [report.rows[name][c] for c in COLUMNS], [row[c] for c in COLUMNS]
         )
