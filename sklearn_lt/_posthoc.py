@@ -299,9 +299,13 @@ def _train_frequencies(y, classes, sample_weight):
     return estimate_priors(y, classes=classes, sample_weight=sample_weight)
 
 
+def _is_train(priors):
+    return isinstance(priors, str) and priors == "train"
+
+
 def _resolve_priors(priors, y, classes, sample_weight):
     """Priors aligned with ``classes``: from ``y`` for "train", else the user's."""
-    if isinstance(priors, str) and priors == "train":
+    if _is_train(priors):
         return _checked_train_priors(
             _train_frequencies(y, classes, sample_weight), classes
         )
@@ -310,7 +314,7 @@ def _resolve_priors(priors, y, classes, sample_weight):
 
 def _priors_from_param(priors, train_priors, classes):
     """``priors`` (the parameter) aligned with ``classes``, from fitted frequencies."""
-    if isinstance(priors, str) and priors == "train":
+    if _is_train(priors):
         return _checked_train_priors(train_priors, classes)
     return check_priors(priors, classes)
 
