@@ -132,7 +132,7 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
         input_name="scores",
     )
     priors = check_priors(priors, np.arange(scores.shape[1]))
-    shift = _checked_shift(tau, np.log(priors), "tau")
+    shift = _prior_shift(tau, priors, None)
     if kind == "proba":
         if np.any(~np.isfinite(scores)) or np.any((scores < 0) | (scores > 1)):
             raise ValueError(
@@ -175,6 +175,18 @@ def _looks_like_probabilities(scores):
         return False
     slack = 4 * scores.shape[1] * np.finfo(scores.dtype).eps
     return bool(np.all(np.abs(scores.sum(axis=1) - 1) <= slack))
+
+
+def _prior_shift(tau, priors, target_priors, name="tau"):
+    """``tau * (log(priors) - log(target_priors))``, subtracted from the scores.
+
+    ``target_priors=None`` stands for uniform ones, whose log is a constant for
+    every class: it is left out, as it changes no prediction.
+    """
+    log_ratio = np.log(priors)
+    if target_priors is not None:
+        log_ratio = log_ratio - np.log(target_priors)
+    return _checked_shift(tau, log_ratio, name)
 
 
 def _checked_shift(tau, log_ratio, name):
@@ -870,10 +882,8 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
     def _prediction_plan(self):
         self._validate_prediction_params()
         method = _resolve_response_method(self.estimator_, self.response_method)
-        log_ratio = np.log(self._current_priors())
-        if self.target_priors is not None:  # uniform: a constant, left out
-            log_ratio = log_ratio - np.log(self._current_target_priors())
-        return method, _checked_shift(self.tau, log_ratio, "tau")
+        target = None if self.target_priors is None else self._current_target_priors()
+        return method, _prior_shift(self.tau, self._current_priors(), target)
 
     @_fit_context(
         # the wrapped estimator is validated when it is fitted
@@ -916,12 +926,10 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         )
         self._count_classes(labels, classes)  # a prefit model's unknown labels
         priors = _resolve_priors(self.priors, labels, classes, sample_weight)
-        log_ratio = np.log(priors)
-        if self.target_priors is not None:
-            log_ratio = log_ratio - np.log(
-                _resolve_target_priors(self.target_priors, classes)
-            )
-        _checked_shift(self.tau, log_ratio, "tau")
+        target = self.target_priors
+        if target is not None:
+            target = _resolve_target_priors(target, classes)
+        _prior_shift(self.tau, priors, target)  # refuses an overflowing tau
         params = self._fit_params(estimator, prefit, sample_weight, fit_params)
         fit = _fit_estimator
         if not prefit:

@@ -34,8 +34,8 @@ from ._posthoc import (
     _BaseLogitAdjuster,
     _check_targets,
     _check_two_classes,
-    _checked_shift,
     _estimator_scores,
+    _prior_shift,
     _resolve_priors,
     _resolve_response_method,
     _resolve_target_priors,
@@ -526,10 +526,8 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
                     f"but best_tau_={self.best_tau_:g} was chosen for the old value. "
                     f"Call fit again, or set {name} back."
                 )
-        log_ratio = np.log(self.priors_)
-        if self.target_priors is not None:  # uniform: a constant, left out
-            log_ratio = log_ratio - np.log(self.target_priors_)
-        return self._response_method, _checked_shift(self.best_tau_, log_ratio, "tau")
+        target = None if self.target_priors is None else self.target_priors_
+        return self._response_method, _prior_shift(self.best_tau_, self.priors_, target)
 
     def _check_can_predict(self):
         if hasattr(self, "taus_") and not hasattr(self, "estimator_"):
@@ -596,10 +594,12 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         class_counts = self._count_classes(labels, classes)
         priors = _resolve_priors(self.priors, labels, classes, sample_weight)
         target_priors = _resolve_target_priors(self.target_priors, classes)
-        log_ratio = np.log(priors)
-        if self.target_priors is not None:
-            log_ratio = log_ratio - np.log(target_priors)
-        _checked_shift(taus.max(), log_ratio, "the largest of taus")
+        _prior_shift(
+            taus.max(),
+            priors,
+            None if self.target_priors is None else target_priors,
+            "the largest of taus",
+        )
         routed = self._fit_params(self.estimator, prefit, sample_weight, fit_params)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
