@@ -779,6 +779,35 @@ def test_bad_constructor_arguments_raise_clear_errors(make, message):
         make()
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LDAMLoss([True, False]),
+        lambda: EqualisedLoss(np.array([True, False])),
+        lambda: LogitAdjustedLoss([0.5, 0.5], class_weight=[True, True]),
+        lambda: PairwiseMarginLoss(np.eye(2, dtype=bool)),
+    ],
+)
+def test_booleans_are_refused_as_counts_weights_and_margins(make):
+    # The ground floor's policy (sklearn_lt._validation.as_float_array): True is not 1.
+    with pytest.raises(TypeError, match="True and False are not numbers"):
+        make()
+
+
+def test_bad_counts_name_the_fix_and_for_margins_why_counts_must_be_positive():
+    with pytest.raises(
+        ValueError,
+        match=r"finite and >= 0, got \[-1.0\] at positions \[1\]\. Pass the number "
+        r"of training examples .*np\.bincount.*every count > 0 \(a margin needs",
+    ):
+        LDAMLoss([10, -1])
+    with pytest.raises(ValueError, match=r"got \[-2.0\] at .*np\.bincount") as info:
+        EqualisedLoss([1, -2])
+    assert "every count > 0" not in str(info.value)  # a rare class may have none
+    with pytest.raises(ValueError, match=r"1-d array .* shape \(1, 2\)\. Pass"):
+        LogitAdjustedLDAMLoss(torch.tensor([[1.0, 2.0]]))
+
+
 def test_set_class_weight_validates():
     loss = LDAMLoss([10, 5, 1])
     with pytest.raises(ValueError, match="3 entries"):

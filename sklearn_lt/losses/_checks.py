@@ -3,7 +3,8 @@
 Two kinds, at two costs:
 
 - **Arguments of a loss** (priors, class counts, class weights, margins and scalars)
-  are converted to float64 numpy and checked once, when the loss is built.
+  are converted to float64 numpy and checked once, when the loss is built, with the
+  package's ground floor (``sklearn_lt._validation``) wherever it has the check.
 - **Each batch** (logits, targets, and the operands of the functional forms): shapes,
   dtypes and devices without tensor work, the target range with one
   :func:`torch.aminmax`, and the (small) loss output for finiteness; only a loss that
@@ -18,12 +19,22 @@ import math
 import numpy as np
 import torch
 
-from .._validation import check_number, preview
+from .._validation import as_float_array, check_number, preview
+from .._validation import check_class_counts as _check_counts
 from ..priors import check_priors
 
 REDUCTIONS = ("mean", "sum", "none")
 # Dtypes the losses compute in; narrower logits (autocast, .half()) are upcast.
 COMPUTE_DTYPES = (torch.float32, torch.float64)
+
+# What class_counts should hold, for the messages' fix.
+_COUNTS = (
+    "the number of training examples of each class, e.g. "
+    "np.bincount(y_train, minlength=n_classes)"
+)
+# Why the LDAM losses need every count > 0, for their messages.
+_MARGIN_NEEDS = "a margin needs n_y**(-1/4)"
+
 
 # --- Arguments of a loss: numpy, float64, once per loss. ---
 
@@ -52,12 +63,11 @@ def as_float64(values, name):
     """An array-like or a tensor as a float64 ndarray (tensors copied to the CPU)."""
     if isinstance(values, torch.Tensor):
         return values.detach().to(device="cpu", dtype=torch.float64).numpy()
-    try:
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+        # A numeric array needs no element-wise look for bools (a C x C margin
+        # matrix can hold tens of millions of entries).
         return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{name} must be numbers (an array-like or a tensor), got {values!r}."
-        ) from exc
+    return as_float_array(values, name, "numbers (an array-like or a tensor)")
 
 
 def check_vector(values, name, n_classes=None):
@@ -74,15 +84,25 @@ def check_vector(values, name, n_classes=None):
 
 
 def check_class_counts(class_counts, *, allow_zero=False):
-    counts = check_vector(class_counts, "class_counts")
-    bad = ~np.isfinite(counts) | (counts < 0 if allow_zero else counts <= 0)
-    if np.any(bad):
-        expected = ">= 0" if allow_zero else "> 0 (a margin needs n_y**(-1/4))"
+    """Training examples per class: finite, >= 0 (> 0 unless allow_zero), not all 0.
+
+    The ground floor checks the type, the shape and the sign; the message gains the
+    fix here, and, for the margins :math:`n_y^{-1/4}` (``allow_zero=False``), why
+    every count must be > 0.
+    """
+    if isinstance(class_counts, torch.Tensor):
+        class_counts = as_float64(class_counts, "class_counts")
+    try:
+        counts = _check_counts(class_counts, "class_counts")
+    except ValueError as exc:
+        also = "" if allow_zero else f", and every count > 0 ({_MARGIN_NEEDS})"
+        raise ValueError(f"{exc} Pass {_COUNTS}{also}.") from None
+    zero = counts == 0
+    if not allow_zero and np.any(zero):
         raise ValueError(
-            f"class_counts must be finite and {expected}, got {preview(counts[bad])} "
-            f"for classes {preview(np.flatnonzero(bad))}; pass the number of training "
-            "examples of each class, e.g. np.bincount(y_train, minlength=n_classes)"
-            + ("." if allow_zero else ", and drop or smooth classes without examples.")
+            f"class_counts must be finite and > 0 ({_MARGIN_NEEDS}), got "
+            f"{preview(counts[zero])} for classes {preview(np.flatnonzero(zero))}; "
+            f"pass {_COUNTS}, and drop or smooth classes without examples."
         )
     if not counts.sum() > 0:
         raise ValueError("class_counts are all 0; at least one class needs examples.")
