@@ -15,6 +15,7 @@ Every error says what was received, what was expected and how to fix it.
 """
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -127,22 +128,30 @@ def check_class_weight(class_weight, n_classes):
     return weight
 
 
-def check_loss_priors(priors):
+def check_loss_priors(priors, n_classes=None):
+    """Priors, normalised; ``n_classes`` is the loss's, where its counts fix it."""
     values = (
         as_float64(priors, "priors") if isinstance(priors, torch.Tensor) else priors
     )
     try:
-        n_classes = len(values)
+        size = len(values)
     except TypeError:
         raise ValueError(
             f"priors must hold one prior per class (an array-like, a tensor or a dict "
             f"{{class_index: prior}}), got {priors!r}."
         ) from None
-    if n_classes == 0:
+    if size == 0:
         raise ValueError("priors is empty; pass one prior per class.")
+    if n_classes is not None and size != n_classes and not isinstance(values, Mapping):
+        raise ValueError(
+            f"priors has {size} entries but class_counts has {n_classes}; pass one "
+            "prior per class, in class-index order, or a dict {class_index: prior}."
+        )
     # The package's one check, so the loss rejects what the estimators reject, with
     # the same messages (zero, negative and non-finite priors); it also normalises.
-    return check_priors(values, classes=np.arange(n_classes))
+    return check_priors(
+        values, classes=np.arange(size if n_classes is None else n_classes)
+    )
 
 
 def check_delta(delta):

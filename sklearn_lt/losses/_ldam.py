@@ -26,6 +26,7 @@ from ._base import _ClassMarginLoss, cast, cross_entropy, float32_buffer
 from ._checks import (
     check_call,
     check_class_counts,
+    check_loss_priors,
     check_max_margin,
     check_scale,
     check_tau,
@@ -231,6 +232,7 @@ class LogitAdjustedLDAMLoss(_LDAMMarginLoss):
     that is, the cross-entropy of the logits :math:`s f_{y'} + \tau \log \pi_{y'}`
     with :math:`s \delta_y` taken off the true class's one. Here :math:`\delta_y =
     \delta_{\max} n_y^{-1/4} / \max_k n_k^{-1/4}`, as in :class:`LDAMLoss`, and
+    :math:`\pi` are the given ``priors``, by default the training frequencies
     :math:`\pi_y = n_y / \sum_k n_k`.
 
     The default ``scale=1.0`` is for ordinary unnormalised logits: the adjustment
@@ -262,6 +264,12 @@ class LogitAdjustedLDAMLoss(_LDAMMarginLoss):
         ``"mean"`` is the weighted mean :math:`\sum_i \alpha_{y_i} \ell_i / \sum_i
         \alpha_{y_i}`.
 
+    priors : array-like, tensor or dict of shape (n_classes,), default=None
+        Class priors :math:`\pi_y` of the logit adjustment, in class-index order,
+        all > 0 (normalised to sum to 1, checked as in :class:`LogitAdjustedLoss`);
+        None uses the training frequencies of ``class_counts``. The margins always
+        come from ``class_counts``.
+
     Attributes
     ----------
     log_priors : torch.Tensor of shape (n_classes,)
@@ -288,6 +296,16 @@ class LogitAdjustedLDAMLoss(_LDAMMarginLoss):
     >>> logits = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 0.0]])
     >>> round(loss(logits, torch.tensor([0, 2])).item(), 4)
     1.5801
+
+    Other priors change the adjustment and keep the margins; balanced priors leave
+    no adjustment, only the LDAM margins on unscaled logits:
+
+    >>> from sklearn_lt.losses import LDAMLoss
+    >>> balanced = LogitAdjustedLDAMLoss([700, 200, 100], priors=[1, 1, 1])
+    >>> ldam = LDAMLoss([700, 200, 100], scale=1.0)
+    >>> target = torch.tensor([0, 2])
+    >>> round(balanced(logits, target).item(), 4), round(ldam(logits, target).item(), 4)
+    (1.14, 1.14)
     """
 
     def __init__(
@@ -298,9 +316,14 @@ class LogitAdjustedLDAMLoss(_LDAMMarginLoss):
         scale=1.0,
         class_weight=None,
         reduction="mean",
+        *,
+        priors=None,
     ):
         counts = check_class_counts(class_counts)
-        log_priors = np.log(counts) - np.log(counts.sum())
+        if priors is None:
+            log_priors = np.log(counts) - np.log(counts.sum())
+        else:
+            log_priors = np.log(check_loss_priors(priors, counts.size))
         super().__init__(counts, max_margin, scale, class_weight, reduction)
         self.tau = check_tau(tau)
         self.register_buffer("log_priors", float32_buffer(log_priors))
