@@ -25,8 +25,10 @@ from sklearn_lt.losses import (  # noqa: E402
 )
 from sklearn_lt.priors import class_balanced_weights  # noqa: E402
 
-# No example database: it would write a .hypothesis folder into the checkout.
-FAST = settings(deadline=None, max_examples=30, database=None)
+# Derandomized: every machine, CI's included, draws the same examples, so a red run
+# replays anywhere. No example database: it would write a .hypothesis folder into the
+# checkout.
+FAST = settings(deadline=None, max_examples=30, database=None, derandomize=True)
 
 
 # --- Independent float64 numpy evaluations of each loss's own formula. ---
@@ -298,6 +300,112 @@ def test_logit_adjusted_ldam_without_margin_is_the_logit_adjusted_loss():
         LogitAdjustedLDAMLoss(counts, tau=1.5, max_margin=0.0)(logits, target),
         LogitAdjustedLoss(counts, tau=1.5)(logits, target),
         rtol=1e-6,
+    )
+
+
+# --- LogitAdjustedLDAMLoss with priors other than the training frequencies. ---
+
+
+def _np_logit_adjusted_ldam_delta_with_priors(priors, counts, tau, max_margin, scale):
+    """Delta from the given priors (normalised here) and margins from the counts."""
+    log_priors = np.log(np.asarray(priors, dtype=np.float64) / np.sum(priors))
+    margins = _np_ldam_margins(counts, max_margin)
+    return tau * (log_priors[None, :] - log_priors[:, None]) + scale * margins[:, None]
+
+
+@FAST
+@given(problems(), st.sampled_from([0.0, 0.5]), st.sampled_from([1.0, 2.0]))
+def test_logit_adjusted_ldam_loss_takes_explicit_priors_for_the_adjustment(
+    p, max_margin, scale
+):
+    n_classes = p.logits.shape[1]
+    priors = p.rng.dirichlet(np.ones(n_classes)) + 1e-3  # not the counts' frequencies
+    loss = LogitAdjustedLDAMLoss(
+        p.counts,
+        tau=p.tau,
+        max_margin=max_margin,
+        scale=scale,
+        class_weight=p.class_weight,
+        reduction=p.reduction,
+        priors=priors,
+    )
+    delta = _np_logit_adjusted_ldam_delta_with_priors(
+        priors, p.counts, p.tau, max_margin, scale
+    )
+    losses = _np_pairwise(scale * p.logits, p.target, delta)
+    # As in the test without priors: logits scaled by up to 2, so is their rounding;
+    # |tau log pi| <= 2 log(1e3 + 1) = 14 stays within the rtol's 17.
+    assert_allclose(_run(loss, p), _expected(losses, p), rtol=1e-5, atol=p.atol * 2)
+    # float32 buffers of float64 values: eps32 / 2 relative (rtol 1e-6 is 8 eps32).
+    assert_allclose(loss.log_priors, np.log(priors / priors.sum()), rtol=1e-6)
+    assert_allclose(loss.margins, _np_ldam_margins(p.counts, max_margin), rtol=1e-6)
+
+
+def test_logit_adjusted_ldam_priors_default_to_the_training_frequencies():
+    counts = np.array([700.0, 200.0, 60.0, 3.0])
+    logits = torch.tensor(np.random.default_rng(7).normal(size=(12, 4)))
+    target = torch.tensor([0, 1, 2, 3] * 3)
+    implicit = LogitAdjustedLDAMLoss(counts, reduction="none")
+    for priors in (
+        counts,
+        counts / counts.sum(),
+        torch.tensor(counts),
+        dict(enumerate(counts)),
+    ):
+        explicit = LogitAdjustedLDAMLoss(counts, reduction="none", priors=priors)
+        # log(n_y) - log(n) against log(n_y / n): a float64 ulp or two of |log pi|
+        # <= 6, far below the float32 buffers' rounding, which is the same (equal).
+        assert torch.equal(explicit.log_priors, implicit.log_priors)
+        assert torch.equal(explicit(logits, target), implicit(logits, target))
+
+
+def test_logit_adjusted_ldam_with_balanced_priors_is_ldam_on_unscaled_logits():
+    counts = [500, 50, 5]
+    logits = torch.tensor(np.random.default_rng(8).normal(size=(9, 3)))
+    target = torch.tensor([0, 1, 2] * 3)
+    balanced = LogitAdjustedLDAMLoss(counts, priors=[1, 1, 1], reduction="none")
+    ldam = LDAMLoss(counts, scale=1.0, reduction="none")
+    # tau log(1/3) is the same for every class, so it cancels in the softmax up to
+    # rounding of float64 logits shifted by 1.1: a few eps64 (measured 4e-16).
+    assert_allclose(balanced(logits, target), ldam(logits, target), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("priors", "error", "message"),
+    [
+        ([0.5, 0.5], ValueError, "priors has 2 entries but class_counts has 3"),
+        ([0.5, 0.0, 0.5], ValueError, "priors must be > 0"),
+        ([0.5, np.nan, 0.5], ValueError, "priors must be finite"),
+        ({0: 1, 1: 1}, ValueError, r"no entry for classes \[2\]"),
+        ([True, True, True], TypeError, "True and False are not numbers"),
+    ],
+)
+def test_logit_adjusted_ldam_rejects_bad_priors(priors, error, message):
+    with pytest.raises(error, match=message):
+        LogitAdjustedLDAMLoss([10, 5, 1], priors=priors)
+
+
+def test_explicit_priors_of_the_net_reach_the_logit_adjusted_ldam_loss():
+    # LogitAdjustedNet passes priors= to a loss whose __init__ takes it: explicit
+    # priors now reach loss="logit_adjusted_ldam", and the margins still come from y.
+    pytest.importorskip("skorch")
+    from sklearn_lt.net import LogitAdjustedNet, MLPModule
+
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(60, 4)).astype(np.float32)
+    y = np.repeat([0, 1, 2], [40, 15, 5])
+    priors = np.array([0.2, 0.3, 0.5])
+    params = {"max_epochs": 1, "train_split": None, "verbose": 0, "random_state": 0}
+    explicit = LogitAdjustedNet(
+        MLPModule, loss="logit_adjusted_ldam", priors=priors, **params
+    ).fit(X, y)
+    criterion = explicit.criterion_
+    # float32 buffers of float64 logs: eps32 / 2 relative; rtol 1e-6 is 8 eps32.
+    assert_allclose(criterion.log_priors, np.log(priors), rtol=1e-6)
+    assert_allclose(criterion.margins, _np_ldam_margins([40, 15, 5], 0.5), rtol=1e-6)
+    train = LogitAdjustedNet(MLPModule, loss="logit_adjusted_ldam", **params).fit(X, y)
+    assert_allclose(
+        train.criterion_.log_priors, np.log([40 / 60, 15 / 60, 5 / 60]), rtol=1e-6
     )
 
 
@@ -777,6 +885,35 @@ def test_zero_total_weight_in_a_batch_is_explained():
 def test_bad_constructor_arguments_raise_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LDAMLoss([True, False]),
+        lambda: EqualisedLoss(np.array([True, False])),
+        lambda: LogitAdjustedLoss([0.5, 0.5], class_weight=[True, True]),
+        lambda: PairwiseMarginLoss(np.eye(2, dtype=bool)),
+    ],
+)
+def test_booleans_are_refused_as_counts_weights_and_margins(make):
+    # The ground floor's policy (sklearn_lt._validation.as_float_array): True is not 1.
+    with pytest.raises(TypeError, match="True and False are not numbers"):
+        make()
+
+
+def test_bad_counts_name_the_fix_and_for_margins_why_counts_must_be_positive():
+    with pytest.raises(
+        ValueError,
+        match=r"finite and >= 0, got \[-1.0\] at positions \[1\]\. Pass the number "
+        r"of training examples .*np\.bincount.*every count > 0 \(a margin needs",
+    ):
+        LDAMLoss([10, -1])
+    with pytest.raises(ValueError, match=r"got \[-2.0\] at .*np\.bincount") as info:
+        EqualisedLoss([1, -2])
+    assert "every count > 0" not in str(info.value)  # a rare class may have none
+    with pytest.raises(ValueError, match=r"1-d array .* shape \(1, 2\)\. Pass"):
+        LogitAdjustedLDAMLoss(torch.tensor([[1.0, 2.0]]))
 
 
 def test_set_class_weight_validates():
