@@ -20,11 +20,8 @@ from sklearn.svm import LinearSVC
 
 from sklearn_lt import LogitAdjustedClassifier, LogitAdjustedClassifierCV
 from sklearn_lt.datasets import make_gaussian_mixture, make_long_tailed
-from sklearn_lt.priors import (
-    _project_onto_simplex,
-    estimate_priors,
-    estimate_target_priors,
-)
+from sklearn_lt.label_shift import _project_onto_simplex, estimate_target_priors
+from sklearn_lt.priors import estimate_priors
 
 SEEDS = range(10)
 TRAIN_PRIOR = 0.05  # P(y = 1) in the training (and held-out) data
@@ -95,6 +92,15 @@ class _TableClassifier(ClassifierMixin, BaseEstimator):
 
 def _rows(start, stop):
     return np.arange(start, stop)[:, None]
+
+
+def _number(name, interval, got, *, integer=False):
+    """scikit-learn's message for a bad number: the parameter, expected, received."""
+    kind = r"an int \(not a bool\)" if integer else "a finite float"
+    return (
+        rf"'{name}' parameter of estimate_target_priors must be {kind} in the range "
+        rf"{interval} \(use for example .*\)\. Got {got} instead"
+    )
 
 
 # --- the synthetic Gaussian problem (Menon et al.) under label shift ----------------
@@ -408,6 +414,23 @@ def test_logit_adjusted_classifier_gives_priors_and_unadjusted_posteriors():
     assert np.abs(adjusted - expected).sum() > 0.1  # measured 0.42
 
 
+def test_estimate_target_priors_uses_the_training_frequencies_not_user_priors():
+    X, y = make_gaussian_mixture(4000, minority_prior=0.16, random_state=0)
+    clf = LogitAdjustedClassifier(LogisticRegression(), priors=[0.5, 0.5]).fit(X, y)
+    frequencies = np.bincount(y) / y.size
+    assert_allclose(clf.train_priors_, frequencies, rtol=1e-15)
+    plain = LogisticRegression().fit(X, y)
+    # Same EM on the same posteriors (the adjuster's estimator_ is that model).
+    assert_allclose(
+        estimate_target_priors(clf, X),
+        estimate_target_priors(plain, X, train_priors=frequencies),
+        rtol=1e-12,
+    )
+    # On its own training data the estimate is the training frequencies (EM's
+    # fixed point for a calibrated model), within 0.01.
+    assert_allclose(estimate_target_priors(clf, X), frequencies, atol=0.01)
+
+
 def test_cv_tuner_without_refit_has_no_posteriors_to_use():
     X, y = make_gaussian_mixture(500, minority_prior=0.2, random_state=0)
     search = LogitAdjustedClassifierCV(LogisticRegression(), taus=3, refit=False)
@@ -482,15 +505,20 @@ def _table_problem():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"method": "mle"}, 'method must be "em" or "bbse", got \'mle\''),
-        ({"method": None}, "method must be"),
-        ({"tol": 0}, r"tol must be a finite number in \(0, inf\), got 0"),
-        ({"tol": -1e-6}, r"tol must be a finite number in \(0, inf\)"),
-        ({"tol": np.nan}, r"tol must be a finite number in \(0, inf\)"),
-        ({"tol": "1e-6"}, r"tol must be a finite number in \(0, inf\)"),
-        ({"max_iter": 0}, r"max_iter must be an integer in \[1, inf\), got 0"),
-        ({"max_iter": 2.5}, r"max_iter must be an integer in \[1, inf\)"),
-        ({"max_iter": True}, r"max_iter must be an integer in \[1, inf\)"),
+        (
+            {"method": "mle"},
+            r"'method' parameter of estimate_target_priors must be a str among "
+            r"\{'(em|bbse)', '(em|bbse)'\} \(\"em\" needs calibrated"
+            r".*Got 'mle' instead",
+        ),
+        ({"method": None}, "'method' parameter of estimate_target_priors must be"),
+        ({"tol": 0}, _number("tol", r"\(0.0, inf\)", "0")),
+        ({"tol": -1e-6}, _number("tol", r"\(0.0, inf\)", "-1e-06")),
+        ({"tol": np.nan}, _number("tol", r"\(0.0, inf\)", "nan")),
+        ({"tol": "1e-6"}, _number("tol", r"\(0.0, inf\)", "'1e-6'")),
+        ({"max_iter": 0}, _number("max_iter", r"\[1, inf\)", "0", integer=True)),
+        ({"max_iter": 2.5}, _number("max_iter", r"\[1, inf\)", "2.5", integer=True)),
+        ({"max_iter": True}, _number("max_iter", r"\[1, inf\)", "True", integer=True)),
         (
             {"train_priors": [0.5, 0.5]},
             r"train_priors has shape \(2,\) but there are 3",
