@@ -12,9 +12,33 @@ import numpy as np
 from sklearn.utils import column_or_1d
 from sklearn.utils.multiclass import unique_labels
 
-from .metrics import _check_class_counts, _resolve_labels
+from .metrics import _THRESHOLDS, _check_class_counts, _resolve_labels
 
-__all__ = ["estimator_predictions", "named", "named_predictions"]
+__all__ = [
+    "ESTIMATORS_PARAMS",
+    "PREDICTIONS_PARAMS",
+    "estimator_predictions",
+    "named",
+    "named_predictions",
+]
+
+# validate_params constraints of the functions that score the predictions of named
+# models (error_report_from_predictions, PerClassErrorDisplay.from_predictions) ...
+PREDICTIONS_PARAMS = {
+    "y_true": ["array-like"],
+    "y_pred": ["array-like", Mapping],
+    "class_counts": ["array-like", Mapping],
+    "labels": ["array-like", None],
+    "thresholds": _THRESHOLDS,
+}
+# ... and of those that first predict with them (error_report, from_estimator). The
+# models themselves are checked by estimator_predictions, with a message for each.
+ESTIMATORS_PARAMS = {
+    "X": "no_validation",
+    "y": ["array-like"],
+    "class_counts": ["array-like", Mapping, None],
+    "thresholds": _THRESHOLDS,
+}
 
 
 def named(value, name):

@@ -16,12 +16,16 @@ import numpy as np
 from sklearn.utils import column_or_1d
 
 from ._compat import validate_params
-from ._evaluation import estimator_predictions, named_predictions
+from ._evaluation import (
+    ESTIMATORS_PARAMS,
+    PREDICTIONS_PARAMS,
+    estimator_predictions,
+    named_predictions,
+)
 from ._validation import preview
 from .metrics import (
     _BANDS,
     _METRICS,
-    _THRESHOLDS,
     _check_class_counts,
     frequency_bands,
     per_class_error,
@@ -36,6 +40,8 @@ _BAND_STYLE = {  # band -> (label, background colour)
 }
 # The error rates among the metrics of cv_results_ (all but the tuner's "score").
 _TAU_ERRORS = _METRICS[1:]
+# The drawing parameters of PerClassErrorDisplay's from_* methods.
+_AXES_PARAMS = {"ax": "no_validation", "show_counts": ["boolean"]}
 
 
 def _pyplot(caller):
@@ -238,16 +244,7 @@ class PerClassErrorDisplay:
 
     @classmethod
     @validate_params(
-        {
-            "y_true": ["array-like"],
-            "y_pred": ["array-like", Mapping],
-            "class_counts": ["array-like", Mapping],
-            "labels": ["array-like", None],
-            "thresholds": _THRESHOLDS,
-            "ax": "no_validation",
-            "show_counts": ["boolean"],
-        },
-        prefer_skip_nested_validation=True,
+        {**PREDICTIONS_PARAMS, **_AXES_PARAMS}, prefer_skip_nested_validation=True
     )
     def from_predictions(
         cls,
@@ -320,16 +317,7 @@ class PerClassErrorDisplay:
 
     @classmethod
     @validate_params(
-        {
-            # One model or a dict of them: checked in the body, with a message each.
-            "estimator": "no_validation",
-            "X": "no_validation",
-            "y": ["array-like"],
-            "class_counts": ["array-like", Mapping, None],
-            "thresholds": _THRESHOLDS,
-            "ax": "no_validation",
-            "show_counts": ["boolean"],
-        },
+        {"estimator": "no_validation", **ESTIMATORS_PARAMS, **_AXES_PARAMS},
         prefer_skip_nested_validation=True,
     )
     def from_estimator(

@@ -6,13 +6,16 @@ the "many" classes. Turning estimators into named predictions, and finding the
 training class counts, is shared with :mod:`sklearn_lt.plotting` (``_evaluation``).
 """
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from ._compat import validate_params
-from ._evaluation import estimator_predictions, named_predictions
-from .metrics import _THRESHOLDS, balanced_error, many_medium_few_error
+from ._evaluation import (
+    ESTIMATORS_PARAMS,
+    PREDICTIONS_PARAMS,
+    estimator_predictions,
+    named_predictions,
+)
+from .metrics import balanced_error, many_medium_few_error
 
 __all__ = ["ErrorReport", "error_report", "error_report_from_predictions"]
 
@@ -159,16 +162,7 @@ class ErrorReport:
         return frame
 
 
-@validate_params(
-    {
-        "y_true": ["array-like"],
-        "y_pred": ["array-like", Mapping],
-        "class_counts": ["array-like", Mapping],
-        "labels": ["array-like", None],
-        "thresholds": _THRESHOLDS,
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(PREDICTIONS_PARAMS, prefer_skip_nested_validation=True)
 def error_report_from_predictions(
     y_true, y_pred, *, class_counts, labels=None, thresholds=(20, 100)
 ):
@@ -238,14 +232,7 @@ def error_report_from_predictions(
 
 
 @validate_params(
-    {
-        # One model or a dict of them: checked in the body, with a message for each.
-        "estimators": "no_validation",
-        "X": "no_validation",
-        "y": ["array-like"],
-        "class_counts": ["array-like", Mapping, None],
-        "thresholds": _THRESHOLDS,
-    },
+    {"estimators": "no_validation", **ESTIMATORS_PARAMS},
     prefer_skip_nested_validation=True,
 )
 def error_report(estimators, X, y, *, class_counts=None, thresholds=(20, 100)):
