@@ -5,9 +5,9 @@ deployment data are those of the training data, but the class priors have moved 
 the training priors :math:`\pi` to unknown target priors :math:`q`.
 :func:`estimate_target_priors` estimates :math:`q` from unlabelled deployment data,
 with the EM algorithm of Saerens, Latinne & Decaestecker (2002) or black-box shift
-estimation (Lipton, Wang & Smola, 2018); passed as ``target_priors`` to
-:class:`~sklearn_lt.LogitAdjustedClassifier`, they make its predictions Bayes-optimal
-for the deployment distribution (Menon et al., 2021, section 4).
+estimation (Lipton, Wang & Smola, 2018). Passed as ``target_priors`` to
+:class:`~sklearn_lt.LogitAdjustedClassifier`, they turn its logit adjustment
+(Menon et al., 2021) into the Bayes rule for the deployment distribution.
 
 This module sits above the estimators: it reads the training posteriors of a fitted
 classifier (for sklearn-lt's adjusters, those of their unadjusted ``estimator_``).

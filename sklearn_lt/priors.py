@@ -213,7 +213,7 @@ def check_priors(priors, classes, *, name="priors"):
 
 
 @validate_params(
-    # beta keeps check_number (in the body): tests/test_losses.py matches its message.
+    # beta is checked in the body (check_number), with the message its tests match.
     {"class_counts": ["array-like"], "beta": "no_validation"},
     prefer_skip_nested_validation=True,
 )
@@ -295,9 +295,10 @@ def __getattr__(name):
         FutureWarning,
         stacklevel=2,
     )
-    # The package's one function-local import, and the deprecation shim: label_shift
-    # imports the estimators, which import this module, so it cannot be imported at
-    # the top (tests/test_package.py leaves this import out of the import graph).
+    # The package's one function-local import of its own modules, as this is the
+    # deprecation shim: label_shift imports the estimators, which import this
+    # module, so it cannot be imported at the top (tests/test_package.py leaves
+    # this one import, which runs only when an old name is used, out of the graph).
     from . import label_shift
 
     return getattr(label_shift, name)
