@@ -13,7 +13,9 @@ sklearn_lt.datasets
 sklearn_lt.metrics
     ``balanced_error``, its scorer, per-class and many/medium/few errors.
 sklearn_lt.priors
-    Estimating and validating class priors.
+    Estimating and validating class priors (plain numpy).
+sklearn_lt.label_shift
+    ``estimate_target_priors``: class priors of unlabelled data under label shift.
 sklearn_lt.plotting
     Per-class error and tau-curve displays (matplotlib, imported when plotting).
 sklearn_lt.report
@@ -30,7 +32,7 @@ use.
 
 import importlib
 
-from . import datasets, metrics, plotting, priors, report
+from . import datasets, label_shift, metrics, plotting, priors, report
 from ._posthoc import LogitAdjustedClassifier, logit_adjust
 from ._tuning import LogitAdjustedClassifierCV
 from .metrics import balanced_error, balanced_error_scorer
@@ -76,6 +78,7 @@ __all__ = [
     "balanced_error_scorer",
     "datasets",
     "error_report",
+    "label_shift",
     "logit_adjust",
     "metrics",
     "plotting",

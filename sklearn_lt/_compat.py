@@ -2,10 +2,12 @@
 
 scikit-learn's parameter validation and metadata-routing switches are not public API,
 but every scikit-learn-compatible library uses them to behave like scikit-learn.
-Importing them here keeps a future rename to a one-file fix.
+Importing them here keeps a future rename to a one-file fix; tests and benchmarks
+import them from here too (tests/test_package.py checks that nothing else does).
 """
 
 from sklearn.base import _fit_context
+from sklearn.utils import _safe_indexing
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -13,6 +15,7 @@ from sklearn.utils._param_validation import (
     InvalidParameterError,
     StrOptions,
     validate_parameter_constraints,
+    validate_params,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import (
@@ -32,5 +35,7 @@ __all__ = [
     "_fit_context",
     "_num_samples",
     "_routing_enabled",
+    "_safe_indexing",
     "validate_parameter_constraints",
+    "validate_params",
 ]

@@ -23,7 +23,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import (
     Bunch,
-    _safe_indexing,
     assert_all_finite,
     check_array,
     column_or_1d,
@@ -50,23 +49,24 @@ from ._compat import (
     _fit_context,
     _num_samples,
     _routing_enabled,
+    _safe_indexing,
     get_chunk_n_rows,
     validate_parameter_constraints,
+    validate_params,
 )
 from ._validation import (
+    _TINY,
     Number,
     check_labels,
-    check_number,
     check_scores,
     label_indices,
     preview,
 )
-from .priors import _TINY, check_priors, estimate_priors
+from .priors import check_priors, estimate_priors
 
 __all__ = ["LogitAdjustedClassifier", "logit_adjust"]
 
-# Probabilities are clipped to the smallest positive float64 before taking logs, so a
-# predicted probability of exactly 0 becomes log(tiny) ~= -708.4 instead of -inf.
+# Probabilities are clipped to _TINY, the smallest positive float64, before their log.
 _LOG_TINY = np.log(_TINY)
 
 _AUTO_RESPONSE = ("predict_log_proba", "predict_proba")
@@ -77,6 +77,17 @@ def _log_clipped(proba):
     return np.log(np.maximum(np.asarray(proba, dtype=np.float64), _TINY))
 
 
+@validate_params(
+    {
+        "scores": ["array-like"],
+        "priors": ["array-like", Mapping],
+        "tau": [
+            Number(Real, 0, None, closed="left", fix="use 1.0 for the balanced error")
+        ],
+        "kind": [StrOptions({"logits", "proba"})],
+    },
+    prefer_skip_nested_validation=True,
+)
 def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
     r"""Subtract ``tau * log(priors)`` from a matrix of class scores.
 
@@ -122,9 +133,7 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
     >>> adjusted.argmax(axis=1)  # the rare class wins the first example
     array([1, 0])
     """
-    tau = check_number(tau, "tau", low=0, fix="Use 1.0 for the balanced error.")
-    if kind not in ("logits", "proba"):
-        raise ValueError(f'kind must be "logits" or "proba", got {kind!r}.')
+    tau = float(tau)
     scores = check_array(
         scores,
         dtype=[np.float64, np.float32] if kind == "logits" else np.float64,
@@ -154,7 +163,7 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
             'adjustment must be made on their log. Pass kind="proba" (or '
             "np.log of them) if they are probabilities.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,  # past logit_adjust and its parameter validation
         )
     with np.errstate(over="ignore"):  # an overflow is refused just below
         adjusted = scores - shift.astype(scores.dtype, copy=False)

@@ -17,7 +17,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import check_cv
-from sklearn.utils import _safe_indexing, indexable
+from sklearn.utils import indexable
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
@@ -28,6 +28,7 @@ from ._compat import (
     _check_method_params,
     _fit_context,
     _num_samples,
+    _safe_indexing,
 )
 from ._posthoc import (
     LogitAdjustedClassifier,
@@ -43,21 +44,9 @@ from ._posthoc import (
     _train_frequencies,
 )
 from ._validation import Number, as_float_array, label_indices, preview
-from .metrics import _error_rates, frequency_bands
+from .metrics import _BANDS, _METRICS, _error_rates, frequency_bands
 
 __all__ = ["LogitAdjustedClassifierCV"]
-
-# Metrics recorded for every tau in ``cv_results_``: the selection score, then error
-# rates (lower is better) for the tau-curve display and the report.
-_METRICS = (
-    "score",
-    "balanced_error",
-    "error",
-    "many_error",
-    "medium_error",
-    "few_error",
-)
-_BANDS = ("many", "medium", "few")
 
 
 def _tau_grid(taus):

@@ -2,7 +2,10 @@
 
 Every module of the package validates through these helpers, so that one kind of
 mistake gets one message everywhere: what was received, what was expected, and how
-to fix it. Nothing here imports another module of the package except ``_compat``.
+to fix it. Public functions declare their scalar parameters with scikit-learn's
+``validate_params`` and the constraints below (``Number``, ``SubInterval``,
+``Choice``); array contents are checked by the functions here. Nothing here
+imports another module of the package except ``_compat``.
 """
 
 import math
@@ -11,10 +14,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import column_or_1d
 
-from ._compat import Interval, InvalidParameterError
+from ._compat import Interval, InvalidParameterError, StrOptions
 
 __all__ = [
+    "Choice",
     "Number",
+    "SubInterval",
     "as_float_array",
     "check_class_counts",
     "check_labels",
@@ -24,6 +29,10 @@ __all__ = [
     "label_indices",
     "preview",
 ]
+
+# Probabilities are clipped to the smallest positive float64 before taking logs, so a
+# predicted probability of exactly 0 becomes log(tiny) ~= -708.4 instead of -inf.
+_TINY = np.finfo(np.float64).tiny
 
 
 def preview(values, limit=10):
@@ -154,21 +163,70 @@ def check_class_counts(class_counts, name="class_counts", *, positive=False):
 class Number(Interval):
     """scikit-learn's ``Interval`` constraint that also refuses bools and infinities.
 
-    Used in ``_parameter_constraints``, so that estimator parameters fail in ``fit``
-    (and when read after it) with scikit-learn's ``InvalidParameterError`` and
-    message: ``tau=True`` or ``tau=inf`` is not a valid scale.
+    Used in ``_parameter_constraints`` and ``validate_params``, so that parameters
+    fail (in ``fit``, when read after it, or when a function is called) with
+    scikit-learn's ``InvalidParameterError`` and message: ``tau=True`` or
+    ``tau=inf`` is not a valid scale. ``fix``, when given, is added to that
+    message to say how to fix a bad value: "The 'tol' parameter of f must be a
+    finite float in the range (0.0, inf) (use for example 1e-6). Got 0 instead."
     """
+
+    def __init__(self, type, left, right, *, closed, fix=None):
+        super().__init__(type, left, right, closed=closed)
+        self.fix = fix
 
     def is_satisfied_by(self, val):
         if isinstance(val, (bool, np.bool_)) or not super().is_satisfied_by(val):
             return False
         return self.type is Integral or math.isfinite(val)
 
-    def __str__(self):
+    def _text(self):
         text = super().__str__()
         if self.type is Integral:
             return text.replace("an int", "an int (not a bool)", 1)
         return text.replace("a float", "a finite float", 1)
+
+    def __str__(self):
+        return _with_fix(self._text(), self.fix)
+
+
+class SubInterval(Number):
+    """Two numbers ``(low, high)``, with ``low <= high``, each in the interval.
+
+    For band limits such as the ``thresholds=(20, 100)`` of the many/medium/few
+    breakdown, a sub-interval of ``[0, inf)``: scikit-learn has no constraint for a
+    pair of numbers.
+    """
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, (str, bytes)):
+            return False
+        try:
+            low, high = val
+        except (TypeError, ValueError):
+            return False
+        number = super().is_satisfied_by
+        return bool(number(low) and number(high) and low <= high)
+
+    def __str__(self):
+        text = f"two numbers (low, high) with low <= high, each {self._text()}"
+        return _with_fix(text, self.fix)
+
+
+class Choice(StrOptions):
+    """scikit-learn's ``StrOptions``, whose message also says how to choose."""
+
+    def __init__(self, options, *, fix):
+        super().__init__(options)
+        self.fix = fix
+
+    def __str__(self):
+        return _with_fix(super().__str__(), self.fix)
+
+
+def _with_fix(text, fix):
+    """The constraint's text in scikit-learn's message, with the advice after it."""
+    return text if not fix else f"{text} ({fix})"
 
 
 # -- labels ----------------------------------------------------------------------

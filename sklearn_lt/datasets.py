@@ -8,13 +8,15 @@ Bayes-optimal rule for the balanced error and that error, in closed form.
 """
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import log_ndtr
-from sklearn.utils import _safe_indexing, check_random_state, column_or_1d
+from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.validation import check_consistent_length
 
-from ._validation import check_number, label_indices, preview
+from ._compat import StrOptions, _safe_indexing, validate_params
+from ._validation import Number, label_indices, preview
 
 __all__ = [
     "BalancedBayesRule",
@@ -26,7 +28,28 @@ __all__ = [
 
 _PROFILES = ("exponential", "step")
 
+# The parameters of the long-tailed profile, shared by long_tailed_counts and
+# make_long_tailed (which passes them on).
+_PROFILE_PARAMS = {
+    "imbalance_ratio": [Number(Real, 1, None, closed="left")],
+    "profile": [StrOptions(set(_PROFILES))],
+    "minority_fraction": [Number(Real, 0, 1, closed="neither")],
+}
+# The scale of the two Gaussians and the centre of class 1.
+_GAUSSIAN_PARAMS = {
+    "mean": ["array-like"],
+    "scale": [Number(Real, 0, None, closed="neither")],
+}
 
+
+@validate_params(
+    {
+        "n_max": [Number(Integral, 1, None, closed="left")],
+        "n_classes": [Number(Integral, 2, None, closed="left")],
+        **_PROFILE_PARAMS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def long_tailed_counts(
     n_max,
     n_classes,
@@ -81,25 +104,13 @@ def long_tailed_counts(
     >>> long_tailed_counts(500, 4, imbalance_ratio=10, profile="step").tolist()
     [500, 500, 50, 50]
     """
-    n_max = check_number(n_max, "n_max", low=1, integer=True)
-    n_classes = check_number(n_classes, "n_classes", low=2, integer=True)
-    ratio = check_number(imbalance_ratio, "imbalance_ratio", low=1)
-    if profile not in _PROFILES:
-        raise ValueError(f"profile must be one of {_PROFILES}, got {profile!r}.")
+    n_max, n_classes, ratio = int(n_max), int(n_classes), float(imbalance_ratio)
     if profile == "exponential":
         exponents = np.arange(n_classes) / (n_classes - 1)
         # The 1e-9 keeps exact powers (e.g. 5000 * 100**-1 = 50) from rounding down.
         counts = np.floor(n_max * ratio**-exponents + 1e-9)
     else:
-        mu = check_number(
-            minority_fraction,
-            "minority_fraction",
-            low=0,
-            low_open=True,
-            high=1,
-            high_open=True,
-        )
-        n_minority = int(np.floor(mu * n_classes + 1e-9))
+        n_minority = int(np.floor(minority_fraction * n_classes + 1e-9))
         if n_minority == 0:
             raise ValueError(
                 f"minority_fraction={minority_fraction!r} of {n_classes} classes makes "
@@ -110,6 +121,18 @@ def long_tailed_counts(
     return np.maximum(counts, 1).astype(np.int64)
 
 
+@validate_params(
+    {
+        # Indexed along its first axis, whatever its type.
+        "X": "no_validation",
+        "y": ["array-like"],
+        **_PROFILE_PARAMS,
+        "n_max": [Number(Integral, 1, None, closed="left"), None],
+        "class_order": ["array-like", None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_long_tailed(
     X,
     y,
@@ -285,6 +308,15 @@ def _check_mean(mean):
     return mean
 
 
+@validate_params(
+    {
+        "n_samples": [Number(Integral, 1, None, closed="left")],
+        "minority_prior": [Number(Real, 0, 1, closed="neither")],
+        **_GAUSSIAN_PARAMS,
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_gaussian_mixture(
     n_samples, *, minority_prior=0.05, mean=(1.0, 1.0), scale=1.0, random_state=None
 ):
@@ -327,19 +359,15 @@ def make_gaussian_mixture(
     >>> X.shape, round(float(y.mean()), 2)
     ((10000, 2), 0.05)
     """
-    n_samples = check_number(n_samples, "n_samples", low=1, integer=True)
-    prior = check_number(
-        minority_prior, "minority_prior", low=0, low_open=True, high=1, high_open=True
-    )
     mean = _check_mean(mean)
-    scale = check_number(scale, "scale", low=0, low_open=True)
     rng = check_random_state(random_state)
-    y = (rng.uniform(size=n_samples) < prior).astype(np.int64)
+    y = (rng.uniform(size=n_samples) < minority_prior).astype(np.int64)
     X = scale * rng.standard_normal((n_samples, mean.size))
     X += np.where(y[:, None] == 1, mean, -mean)
     return X, y
 
 
+@validate_params(_GAUSSIAN_PARAMS, prefer_skip_nested_validation=True)
 def gaussian_mixture_bayes(*, mean=(1.0, 1.0), scale=1.0):
     r"""Bayes-optimal balanced error and rule of the two-Gaussian problem.
 
@@ -374,7 +402,6 @@ def gaussian_mixture_bayes(*, mean=(1.0, 1.0), scale=1.0):
     [1, 0]
     """
     mean = _check_mean(mean)
-    scale = check_number(scale, "scale", low=0, low_open=True)
     distance = float(np.linalg.norm(mean)) / scale
     return BalancedBayesRule(
         coef=mean / np.linalg.norm(mean),

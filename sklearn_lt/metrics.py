@@ -14,18 +14,19 @@ and memory and never builds a ``C x C`` confusion matrix.
 
 import warnings
 from collections.abc import Mapping
+from numbers import Real
 
 import numpy as np
 from sklearn.metrics import make_scorer
 from sklearn.utils import check_consistent_length
 from sklearn.utils.multiclass import type_of_target, unique_labels
 
-from ._compat import _check_sample_weight
+from ._compat import _check_sample_weight, validate_params
 from ._validation import (
+    SubInterval,
     as_float_array,
     check_class_counts,
     check_labels,
-    check_number,
     check_unique_classes,
     label_indices,
     preview,
@@ -38,6 +39,27 @@ __all__ = [
     "many_medium_few_error",
     "per_class_error",
 ]
+
+# The frequency bands of classes, head to tail: the values of frequency_bands.
+_BANDS = ("many", "medium", "few")
+# The metrics that LogitAdjustedClassifierCV records for every tau in cv_results_
+# (as "mean_test_<metric>" and "std_test_<metric>"), and that TauCurveDisplay draws:
+# the selection score, then error rates (lower is better).
+_METRICS = (
+    "score",
+    "balanced_error",
+    "error",
+    "many_error",
+    "medium_error",
+    "few_error",
+)
+# The band limits (low, high) of frequency_bands and of everything that bands classes.
+_THRESHOLDS = [
+    SubInterval(
+        Real, 0, None, closed="left", fix="the paper's bands are thresholds=(20, 100)"
+    )
+]
+_LABELS = {"y_true": ["array-like"], "y_pred": ["array-like"]}
 
 
 def _check_labels(y_true, y_pred, sample_weight):
@@ -60,6 +82,10 @@ def _check_labels(y_true, y_pred, sample_weight):
     return y_true, y_pred, sample_weight
 
 
+@validate_params(
+    {**_LABELS, "labels": ["array-like", None], "sample_weight": ["array-like", None]},
+    prefer_skip_nested_validation=True,
+)
 def per_class_error(y_true, y_pred, *, labels=None, sample_weight=None):
     r"""Error rate of each class: :math:`\mathbb{P}(h(x) \neq y \mid y = i)`.
 
@@ -122,6 +148,10 @@ def _error_rates(hits, support):
     return errors
 
 
+@validate_params(
+    {**_LABELS, "sample_weight": ["array-like", None]},
+    prefer_skip_nested_validation=True,
+)
 def balanced_error(y_true, y_pred, *, sample_weight=None):
     r"""Balanced error: the mean over classes of the per-class error rate.
 
@@ -167,8 +197,9 @@ def balanced_error(y_true, y_pred, *, sample_weight=None):
     errors = per_class_error(y_true, y_pred, sample_weight=sample_weight)
     seen = ~np.isnan(errors)
     if not np.all(seen):
+        # Past balanced_error and its parameter validation, to the caller.
         warnings.warn(
-            "y_pred contains classes not in y_true", UserWarning, stacklevel=2
+            "y_pred contains classes not in y_true", UserWarning, stacklevel=3
         )
     return float(np.mean(errors[seen]))
 
@@ -223,6 +254,10 @@ def _check_class_counts(class_counts, labels):
     return check_class_counts(counts)
 
 
+@validate_params(
+    {"class_counts": ["array-like"], "thresholds": _THRESHOLDS},
+    prefer_skip_nested_validation=True,
+)
 def frequency_bands(class_counts, *, thresholds=(20, 100)):
     """Assign each class to the Many, Medium or Few band by its training count.
 
@@ -250,29 +285,22 @@ def frequency_bands(class_counts, *, thresholds=(20, 100)):
     >>> frequency_bands([500, 100, 20, 19])
     array(['many', 'medium', 'medium', 'few'], dtype='<U6')
     """
-    low, high = _check_thresholds(thresholds)
+    low, high = thresholds
     counts = check_class_counts(class_counts)
-    return np.where(counts > high, "many", np.where(counts < low, "few", "medium"))
+    many, medium, few = _BANDS
+    return np.where(counts > high, many, np.where(counts < low, few, medium))
 
 
-def _check_thresholds(thresholds):
-    try:
-        low, high = thresholds
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"thresholds must be two numbers (low, high), got {thresholds!r}; the "
-            "paper's bands are thresholds=(20, 100)."
-        ) from exc
-    low = check_number(low, "thresholds[0] (low)", low=0)
-    high = check_number(high, "thresholds[1] (high)", low=0)
-    if low > high:
-        raise ValueError(
-            f"thresholds must satisfy 0 <= low <= high, got {thresholds!r}; the "
-            "paper's bands are thresholds=(20, 100)."
-        )
-    return low, high
-
-
+@validate_params(
+    {
+        **_LABELS,
+        "class_counts": ["array-like", Mapping],
+        "labels": ["array-like", None],
+        "thresholds": _THRESHOLDS,
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def many_medium_few_error(
     y_true,
     y_pred,
@@ -326,13 +354,12 @@ def many_medium_few_error(
     >>> many_medium_few_error(y_true, y_pred, {0: 500, 1: 50, 2: 5})
     {'many': 0.0, 'medium': 0.5, 'few': 1.0}
     """
-    low_high = _check_thresholds(thresholds)
     labels = _resolve_labels(labels, y_true, y_pred)
     counts = _check_class_counts(class_counts, labels)
     errors = per_class_error(y_true, y_pred, labels=labels, sample_weight=sample_weight)
-    bands = frequency_bands(counts, thresholds=low_high)
+    bands = frequency_bands(counts, thresholds=thresholds)
     result = {}
-    for band in ("many", "medium", "few"):
+    for band in _BANDS:
         in_band = (bands == band) & ~np.isnan(errors)
         result[band] = float(np.mean(errors[in_band])) if in_band.any() else np.nan
     return result

@@ -15,21 +15,33 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.utils import column_or_1d
 
-from ._tuning import _METRICS
+from ._compat import validate_params
+from ._evaluation import (
+    ESTIMATORS_PARAMS,
+    PREDICTIONS_PARAMS,
+    estimator_predictions,
+    named_predictions,
+)
 from ._validation import preview
-from .metrics import _check_class_counts, frequency_bands, per_class_error
-from .report import _estimator_inputs, _labels_and_counts, _named
+from .metrics import (
+    _BANDS,
+    _METRICS,
+    _check_class_counts,
+    frequency_bands,
+    per_class_error,
+)
 
 __all__ = ["PerClassErrorDisplay", "TauCurveDisplay"]
 
-_BANDS = {  # band -> (label, background colour)
+_BAND_STYLE = {  # band -> (label, background colour)
     "many": ("Many", "#dceaf7"),
     "medium": ("Medium", "#fcefd6"),
     "few": ("Few", "#f8dcdc"),
 }
-# The metrics that LogitAdjustedClassifierCV records in cv_results_ for every tau.
-_TAU_METRICS = _METRICS
-_TAU_ERRORS = _TAU_METRICS[1:]
+# The error rates among the metrics of cv_results_ (all but the tuner's "score").
+_TAU_ERRORS = _METRICS[1:]
+# The drawing parameters of PerClassErrorDisplay's from_* methods.
+_AXES_PARAMS = {"ax": "no_validation", "show_counts": ["boolean"]}
 
 
 def _pyplot(caller):
@@ -191,7 +203,8 @@ class PerClassErrorDisplay:
             base_ax = self.counts_ax_
 
         self.spans_ = {}
-        for band, (text, colour) in _BANDS.items():
+        for band in _BANDS:
+            text, colour = _BAND_STYLE[band]
             where = np.flatnonzero(bands[order] == band)
             if where.size == 0:
                 continue
@@ -230,6 +243,9 @@ class PerClassErrorDisplay:
         return self
 
     @classmethod
+    @validate_params(
+        {**PREDICTIONS_PARAMS, **_AXES_PARAMS}, prefer_skip_nested_validation=True
+    )
     def from_predictions(
         cls,
         y_true,
@@ -287,9 +303,8 @@ class PerClassErrorDisplay:
         array([0. , 0.5, 1. ])
         """
         _pyplot(f"{cls.__name__}.from_predictions")
-        y_pred = {name: column_or_1d(p) for name, p in _named(y_pred, "y_pred").items()}
-        y_true, labels, counts = _labels_and_counts(
-            y_true, list(y_pred.values()), class_counts, labels, thresholds
+        y_true, y_pred, labels, counts = named_predictions(
+            y_true, y_pred, class_counts, labels
         )
         errors = {
             name: per_class_error(y_true, pred, labels=labels)
@@ -301,6 +316,10 @@ class PerClassErrorDisplay:
         return display.plot(ax=ax, show_counts=show_counts)
 
     @classmethod
+    @validate_params(
+        {"estimator": "no_validation", **ESTIMATORS_PARAMS, **_AXES_PARAMS},
+        prefer_skip_nested_validation=True,
+    )
     def from_estimator(
         cls,
         estimator,
@@ -367,11 +386,9 @@ class PerClassErrorDisplay:
         (['ERM', 'adjusted'], ['few', 'many', 'medium'])
         """
         _pyplot(f"{cls.__name__}.from_estimator")
-        estimators = _named(estimator, "estimator")
-        labels, class_counts = _estimator_inputs(estimators, y, class_counts)
-        # Check the counts before predicting, which may be slow.
-        _labels_and_counts(y, [], class_counts, labels, thresholds)
-        y_pred = {name: est.predict(X) for name, est in estimators.items()}
+        y_pred, labels, class_counts = estimator_predictions(
+            estimator, X, y, class_counts, "estimator"
+        )
         return cls.from_predictions(
             y,
             y_pred,
@@ -459,10 +476,10 @@ class TauCurveDisplay:
             )
         if isinstance(metrics, str):
             metrics = (metrics,)
-        unknown = [m for m in metrics if m not in self.errors and m not in _TAU_METRICS]
+        unknown = [m for m in metrics if m not in self.errors and m not in _METRICS]
         if unknown:
             raise ValueError(
-                f"unknown metrics {unknown}; expected names from {list(_TAU_METRICS)} "
+                f"unknown metrics {unknown}; expected names from {list(_METRICS)} "
                 f"or keys of errors, which has {list(self.errors)}."
             )
         present = [m for m in metrics if m in self.errors]
@@ -613,7 +630,7 @@ class TauCurveDisplay:
             )
         taus = np.asarray(cv_results["tau"], dtype=np.float64)
         errors = {}
-        for metric in _TAU_METRICS:
+        for metric in _METRICS:
             mean = cv_results.get(f"mean_test_{metric}")
             if mean is not None:
                 nan = np.full(np.shape(mean), np.nan)

@@ -2,93 +2,22 @@
 
 One row per model, one column per error, the table of Menon et al. (2021): logit
 adjustment should lower the balanced error and the "few" error at a small cost on
-the "many" classes. The helpers that turn estimators into named predictions and
-find training class counts are shared with :mod:`sklearn_lt.plotting`.
+the "many" classes. Turning estimators into named predictions, and finding the
+training class counts, is shared with :mod:`sklearn_lt.plotting` (``_evaluation``).
 """
 
-from collections.abc import Mapping
-
 import numpy as np
-from sklearn.utils import column_or_1d
-from sklearn.utils.multiclass import unique_labels
 
-from .metrics import (
-    _check_class_counts,
-    _check_thresholds,
-    _resolve_labels,
-    balanced_error,
-    many_medium_few_error,
+from ._compat import validate_params
+from ._evaluation import (
+    ESTIMATORS_PARAMS,
+    PREDICTIONS_PARAMS,
+    estimator_predictions,
+    named_predictions,
 )
+from .metrics import balanced_error, many_medium_few_error
 
 __all__ = ["ErrorReport", "error_report", "error_report_from_predictions"]
-
-
-def _named(value, name):
-    """A dict ``{model name: value}``; a single value gets the name "model"."""
-    if not isinstance(value, Mapping):
-        return {"model": value}
-    if not value:
-        raise ValueError(
-            f"{name} is an empty dict; pass one model, or a dict {{name: model}} "
-            "with at least one entry."
-        )
-    return dict(value)
-
-
-def _check_predictors(estimators):
-    """Fail early on an entry that cannot predict (before any work is done)."""
-    for name, estimator in estimators.items():
-        if not hasattr(estimator, "predict"):
-            raise TypeError(
-                f"estimator {name!r} is a {type(estimator).__name__}, which has no "
-                "predict method; pass fitted classifiers, or a dict {name: "
-                "classifier}."
-            )
-
-
-def _counts_from_estimators(estimators):
-    """Training class counts ``{label: count}`` from fitted ``class_counts_``."""
-    counts, source = {}, {}
-    for name, estimator in estimators.items():
-        fitted = getattr(estimator, "class_counts_", None)
-        if fitted is None:
-            continue
-        for label, count in zip(estimator.classes_, fitted, strict=True):
-            label = label.item() if isinstance(label, np.generic) else label
-            if label in counts and counts[label] != count:
-                raise ValueError(
-                    f"estimators {source[label]!r} and {name!r} were fitted on "
-                    f"different numbers of class {label!r} ({counts[label]} and "
-                    f"{count}); pass the training counts explicitly with "
-                    "class_counts={label: count}."
-                )
-            counts[label], source[label] = int(count), name
-    if not counts:
-        names = [type(e).__name__ for e in estimators.values()]
-        raise ValueError(
-            f"class_counts is None, but none of the estimators ({', '.join(names)}) "
-            "has a class_counts_ attribute (fitted LogitAdjustedClassifier objects "
-            "do). Pass the training counts with class_counts={label: count}, e.g. "
-            "dict(zip(*np.unique(y_train, return_counts=True)))."
-        )
-    return counts
-
-
-def _labels_and_counts(y_true, y_preds, class_counts, labels, thresholds):
-    """Check everything cheap at once: the labels and counts aligned with them."""
-    _check_thresholds(thresholds)
-    y_true = column_or_1d(y_true)
-    labels = _resolve_labels(labels, y_true, *y_preds)
-    return y_true, labels, _check_class_counts(class_counts, labels)
-
-
-def _estimator_inputs(estimators, y, class_counts):
-    """The labels of ``y`` and the estimators' classes, and the class counts."""
-    _check_predictors(estimators)
-    if class_counts is None:
-        class_counts = _counts_from_estimators(estimators)
-    known = [e.classes_ for e in estimators.values() if hasattr(e, "classes_")]
-    return unique_labels(column_or_1d(y), *known), class_counts
 
 
 class ErrorReport:
@@ -233,6 +162,7 @@ class ErrorReport:
         return frame
 
 
+@validate_params(PREDICTIONS_PARAMS, prefer_skip_nested_validation=True)
 def error_report_from_predictions(
     y_true, y_pred, *, class_counts, labels=None, thresholds=(20, 100)
 ):
@@ -285,17 +215,11 @@ def error_report_from_predictions(
     ERM       37.50%          50.00%   0.00%  50.00%  100.00%
     adjusted  25.00%          25.00%  25.00%   0.00%   50.00%
     """
-    y_pred = _named(y_pred, "y_pred")
-    y_true, labels, counts = _labels_and_counts(
-        y_true,
-        [column_or_1d(p) for p in y_pred.values()],
-        class_counts,
-        labels,
-        thresholds,
+    y_true, y_pred, labels, counts = named_predictions(
+        y_true, y_pred, class_counts, labels
     )
     rows = {}
     for name, pred in y_pred.items():
-        pred = column_or_1d(pred)
         bands = many_medium_few_error(
             y_true, pred, counts, labels=labels, thresholds=thresholds
         )
@@ -307,6 +231,10 @@ def error_report_from_predictions(
     return ErrorReport(rows)
 
 
+@validate_params(
+    {"estimators": "no_validation", **ESTIMATORS_PARAMS},
+    prefer_skip_nested_validation=True,
+)
 def error_report(estimators, X, y, *, class_counts=None, thresholds=(20, 100)):
     """Report the overall, balanced and many/medium/few errors of estimators.
 
@@ -359,10 +287,9 @@ def error_report(estimators, X, y, *, class_counts=None, thresholds=(20, 100)):
     >>> report.rows["adjusted"]["few"] < report.rows["ERM"]["few"]
     True
     """
-    estimators = _named(estimators, "estimators")
-    labels, class_counts = _estimator_inputs(estimators, y, class_counts)
-    _labels_and_counts(y, [], class_counts, labels, thresholds)
-    y_pred = {name: est.predict(X) for name, est in estimators.items()}
+    y_pred, labels, class_counts = estimator_predictions(
+        estimators, X, y, class_counts, "estimators"
+    )
     return error_report_from_predictions(
         y, y_pred, class_counts=class_counts, labels=labels, thresholds=thresholds
     )

@@ -47,12 +47,28 @@ def test_ratio_one_keeps_every_class_and_counts_never_drop_below_one():
     [
         (
             {"imbalance_ratio": 0.5},
-            r"imbalance_ratio must be a finite number in \[1, inf\), got 0.5",
+            r"'imbalance_ratio' parameter of long_tailed_counts must be a finite float "
+            r"in the range \[1.0, inf\)\. Got 0.5 instead",
         ),
-        ({"imbalance_ratio": np.nan}, "imbalance_ratio must be a finite number"),
-        ({"n_max": 0}, r"n_max must be an integer in \[1, inf\), got 0"),
-        ({"n_classes": 1}, r"n_classes must be an integer in \[2, inf\)"),
-        ({"profile": "linear"}, "profile must be one of"),
+        (
+            {"imbalance_ratio": np.nan},
+            "'imbalance_ratio' parameter of long_tailed_counts must be a finite float",
+        ),
+        (
+            {"n_max": 0},
+            r"'n_max' parameter of long_tailed_counts must be an int \(not a bool\) "
+            r"in the range \[1, inf\)\. Got 0 instead",
+        ),
+        (
+            {"n_classes": 1},
+            r"'n_classes' parameter of long_tailed_counts must be an int \(not a "
+            r"bool\) in the range \[2, inf\)\. Got 1 instead",
+        ),
+        (
+            {"profile": "linear"},
+            "'profile' parameter of long_tailed_counts must be a str among .*'step'.*"
+            "Got 'linear' instead",
+        ),
         ({"profile": "step", "minority_fraction": 1.0}, "minority_fraction"),
         ({"profile": "step", "minority_fraction": 0.01}, "no minority class"),
     ],
@@ -167,14 +183,26 @@ def test_bayes_error_stays_accurate_far_in_the_tail():
     [
         (
             {"minority_prior": 0.0},
-            r"minority_prior must be a finite number in \(0, 1\)",
+            r"'minority_prior' parameter of make_gaussian_mixture must be a finite "
+            r"float in the range \(0.0, 1.0\)\. Got 0.0 instead",
         ),
         ({"minority_prior": 1.5}, "minority_prior"),
         ({"mean": (0.0, 0.0)}, "must not be 0"),
         ({"mean": [[1.0, 1.0]]}, "1-d vector"),
-        ({"scale": -1.0}, r"scale must be a finite number in \(0, inf\)"),
-        ({"n_samples": 0}, r"n_samples must be an integer in \[1, inf\)"),
-        ({"n_samples": 2.5}, "n_samples must be an integer"),
+        (
+            {"scale": -1.0},
+            r"'scale' parameter of make_gaussian_mixture must be a finite float in "
+            r"the range \(0.0, inf\)\. Got -1.0 instead",
+        ),
+        (
+            {"n_samples": 0},
+            r"'n_samples' parameter of make_gaussian_mixture must be an int \(not a "
+            r"bool\) in the range \[1, inf\)\. Got 0 instead",
+        ),
+        (
+            {"n_samples": 2.5},
+            r"'n_samples' parameter of make_gaussian_mixture must be an int.*Got 2.5",
+        ),
     ],
 )
 def test_bad_gaussian_mixture_arguments_are_rejected(kwargs, match):

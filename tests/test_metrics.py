@@ -145,8 +145,20 @@ def test_many_medium_few_error_array_counts_follow_given_labels():
         ([300, 40], {}, r"class_counts has shape \(2,\) but there are 3 classes"),
         ({0: 300, 1: 40}, {}, r"no entry for classes \[2\]"),
         ([300, -1, 5], {}, "must be finite and >= 0"),
-        ([300, 40, 5], {"thresholds": (100, 20)}, "0 <= low <= high"),
-        ([300, 40, 5], {"thresholds": 20}, "thresholds must be two numbers"),
+        (
+            [300, 40, 5],
+            {"thresholds": (100, 20)},
+            r"'thresholds' parameter of many_medium_few_error must be two numbers "
+            r"\(low, high\) with low <= high, each a finite float in the range "
+            r"\[0.0, inf\) \(the paper's bands are thresholds=\(20, 100\)\)\. "
+            r"Got \(100, 20\) instead",
+        ),
+        (
+            [300, 40, 5],
+            {"thresholds": 20},
+            r"'thresholds' parameter of many_medium_few_error must be two numbers "
+            r"\(low, high\).*Got 20 instead",
+        ),
         ([300, 40], {"labels": [0, 1]}, r"hold labels \[2\] that are not in labels"),
     ],
 )

@@ -14,7 +14,6 @@ from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.model_selection import GridSearchCV, train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 from skorch.callbacks import (  # noqa: E402
     Callback,
@@ -23,6 +22,7 @@ from skorch.callbacks import (  # noqa: E402
     ProgressBar,
 )
 
+from sklearn_lt._compat import InvalidParameterError  # noqa: E402
 from sklearn_lt.losses import LDAMLoss, LogitAdjustedLoss  # noqa: E402
 from sklearn_lt.metrics import balanced_error, balanced_error_scorer  # noqa: E402
 from sklearn_lt.net import LogitAdjustedNet, MLPModule  # noqa: E402

@@ -189,7 +189,11 @@ def test_from_estimator_with_a_plain_classifier_needs_class_counts():
         ({"class_counts": {"a": 1, "b": 2}}, r"no entry for classes \['c'\]"),
         ({"labels": ["a", "b"]}, r"labels \['c'\] that are not in labels"),
         ({"class_counts": [1, 2]}, r"class_counts has shape \(2,\)"),
-        ({"thresholds": (100, 20)}, "0 <= low <= high"),
+        (
+            {"thresholds": (100, 20)},
+            r"'thresholds' parameter of PerClassErrorDisplay.from_predictions must be "
+            r"two numbers \(low, high\) with low <= high.*Got \(100, 20\) instead",
+        ),
     ],
 )
 def test_from_predictions_bad_input_says_what_is_wrong(kwargs, match):

@@ -20,9 +20,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_lt import LogitAdjustedClassifier, logit_adjust
+from sklearn_lt._compat import InvalidParameterError
 from sklearn_lt.metrics import balanced_error, balanced_error_scorer
 
 
@@ -417,8 +417,20 @@ def test_logit_adjust_zero_probability_stays_finite():
         ([[0.0, -np.inf]], [0.5, 0.5], {}, 'kind="proba"'),
         ([[0.2, 1.3]], [0.5, 0.5], {"kind": "proba"}, r"probabilities in \[0, 1\]"),
         ([[0.2, 0.8]], [0.5, 0.3, 0.2], {}, r"has shape \(3,\) but there are 2"),
-        ([[0.2, 0.8]], [0.5, 0.5], {"tau": -1}, "tau must be a finite number"),
-        ([[0.2, 0.8]], [0.5, 0.5], {"kind": "log"}, 'kind must be "logits"'),
+        (
+            [[0.2, 0.8]],
+            [0.5, 0.5],
+            {"tau": -1},
+            r"'tau' parameter of logit_adjust must be a finite float in the range "
+            r"\[0.0, inf\) \(use 1.0 for the balanced error\)\. Got -1 instead",
+        ),
+        (
+            [[0.2, 0.8]],
+            [0.5, 0.5],
+            {"kind": "log"},
+            r"'kind' parameter of logit_adjust must be a str among .*'proba'.*Got "
+            "'log' instead",
+        ),
         ([0.2, 0.8], [0.5, 0.5], {}, "Expected 2D array"),
     ],
 )

@@ -55,9 +55,13 @@ def test_classes_order_is_respected_and_unsmoothed_missing_class_gets_zero():
         ({"y": [0, 1, 3], "classes": [0, 1, 2]}, r"labels \[3\] that are not among"),
         (
             {"y": [0, 1], "smoothing": -1.0},
-            r"smoothing must be a finite number in \[0, inf\)",
+            r"'smoothing' parameter of estimate_priors must be a finite float in the "
+            r"range \[0.0, inf\) \(use 0 for plain frequencies.*\)\. Got -1.0 instead",
         ),
-        ({"y": [0, 1], "smoothing": np.nan}, "smoothing must be a finite number"),
+        (
+            {"y": [0, 1], "smoothing": np.nan},
+            r"'smoothing' parameter of estimate_priors must be a finite float.*Got nan",
+        ),
         ({"y": [0, 1], "classes": [0, 1, 1]}, "classes has repeated entries"),
         ({"y": [0, 1], "sample_weight": [1.0, -1.0]}, "Negative values"),
         ({"y": [0, 1], "sample_weight": [1.0]}, "inconsistent numbers of samples"),
@@ -124,3 +128,30 @@ def test_class_balanced_weights_are_normalised_effective_number_weights():
 def test_class_balanced_weights_reject_bad_input(counts, beta):
     with pytest.raises(ValueError):
         class_balanced_weights(counts, beta=beta)
+
+
+# --- the old path of estimate_target_priors (moved to sklearn_lt.label_shift) ------
+
+
+def test_estimate_target_priors_old_path_warns_and_gives_the_moved_function():
+    import sklearn_lt.priors
+    from sklearn_lt import label_shift
+
+    message = (
+        r"sklearn_lt\.priors\.estimate_target_priors moved to sklearn_lt\.label_shift"
+        r".*will be removed in 0\.3"
+    )
+    with pytest.warns(FutureWarning, match=message):
+        old = sklearn_lt.priors.estimate_target_priors
+    assert old is label_shift.estimate_target_priors
+    with pytest.warns(FutureWarning, match=message):
+        from sklearn_lt.priors import estimate_target_priors
+    assert estimate_target_priors is label_shift.estimate_target_priors
+
+
+def test_priors_module_names_only_its_own_functions():
+    import sklearn_lt.priors
+
+    assert "estimate_target_priors" not in sklearn_lt.priors.__all__
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        sklearn_lt.priors.nope  # noqa: B018

@@ -24,10 +24,10 @@ from sklearn.metrics import make_scorer
 from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import GaussianNB
 from sklearn.svm import SVC
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import validate_data
 
 from sklearn_lt import LogitAdjustedClassifier, LogitAdjustedClassifierCV, logit_adjust
+from sklearn_lt._compat import InvalidParameterError
 from sklearn_lt.datasets import make_gaussian_mixture, make_long_tailed
 from sklearn_lt.metrics import (
     balanced_error,
@@ -35,12 +35,7 @@ from sklearn_lt.metrics import (
     many_medium_few_error,
     per_class_error,
 )
-from sklearn_lt.priors import (
-    check_priors,
-    class_balanced_weights,
-    estimate_priors,
-    estimate_target_priors,
-)
+from sklearn_lt.priors import check_priors, class_balanced_weights, estimate_priors
 
 PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
 
@@ -528,23 +523,6 @@ def test_a_best_tau_at_the_top_of_the_grid_warns_and_suggests_a_wider_one():
     # On long-tailed data the balanced error falls as tau grows from 0 to 0.2.
     with pytest.warns(UserWarning, match=r"best_tau_=0.2 is the largest tau.*Widen"):
         LogitAdjustedClassifierCV(LogisticRegression(), taus=[0.0, 0.1, 0.2]).fit(X, y)
-
-
-def test_estimate_target_priors_uses_the_training_frequencies_not_user_priors():
-    X, y = make_gaussian_mixture(4000, minority_prior=0.16, random_state=0)
-    clf = LogitAdjustedClassifier(LogisticRegression(), priors=[0.5, 0.5]).fit(X, y)
-    frequencies = np.bincount(y) / y.size
-    assert_allclose(clf.train_priors_, frequencies, rtol=1e-15)
-    plain = LogisticRegression().fit(X, y)
-    # Same EM on the same posteriors (the adjuster's estimator_ is that model).
-    assert_allclose(
-        estimate_target_priors(clf, X),
-        estimate_target_priors(plain, X, train_priors=frequencies),
-        rtol=1e-12,
-    )
-    # On its own training data the estimate is the training frequencies (EM's
-    # fixed point for a calibrated model), within 0.01.
-    assert_allclose(estimate_target_priors(clf, X), frequencies, atol=0.01)
 
 
 # -- 9. properties over random legal and illegal inputs ---------------------------

@@ -17,10 +17,10 @@ pytest.importorskip("skorch")
 from scipy.special import log_softmax  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
-from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 from skorch.callbacks import Callback  # noqa: E402
 
+from sklearn_lt._compat import InvalidParameterError  # noqa: E402
 from sklearn_lt.net import LogitAdjustedNet, MLPModule  # noqa: E402
 
 # float32 unit roundoff u = eps / 2 = 2**-24: a float32 operation is exact to a

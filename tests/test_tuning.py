@@ -9,9 +9,9 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import make_scorer, mean_squared_error
 from sklearn.model_selection import GridSearchCV, GroupKFold, StratifiedKFold
-from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_lt import LogitAdjustedClassifier, LogitAdjustedClassifierCV
+from sklearn_lt._compat import InvalidParameterError
 from sklearn_lt.metrics import balanced_error, balanced_error_scorer
 
 
