@@ -4,7 +4,7 @@ The paper's synthetic problem (two Gaussians, N(+-mu, I), mu = (1, 1)) with a lo
 regression trained on 20,000 examples with a 5% rare class. At deployment the rare
 class has prior q (the label shift: p(x | y) stays, p(y) moves). Per seed, the script
 draws unlabeled deployment rows, estimates q from them with
-``sklearn_lt.priors.estimate_target_priors`` (EM, Saerens et al. 2002; BBSE, Lipton et
+``sklearn_lt.label_shift.estimate_target_priors`` (EM, Saerens et al. 2002; BBSE, Lipton et
 al. 2018, from a labelled held-out set of 5,000 training-distribution rows), adjusts
 the model towards the estimate with ``LogitAdjustedClassifier(target_priors=...)``,
 and measures on 20,000 labelled deployment rows:
@@ -42,7 +42,7 @@ from sklearn.linear_model import LogisticRegression
 
 from sklearn_lt import LogitAdjustedClassifier
 from sklearn_lt.datasets import make_gaussian_mixture
-from sklearn_lt.priors import estimate_target_priors
+from sklearn_lt.label_shift import estimate_target_priors
 
 TRAIN_PRIOR = 0.05
 METHODS = ("none", "EM", "BBSE", "oracle")

@@ -760,7 +760,7 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         and calibrated probabilities it is the Bayes-optimal rule (lowest error)
         under the target distribution. ``None`` means uniform target priors: the
         balanced error. Estimate them from unlabeled data with
-        :func:`sklearn_lt.priors.estimate_target_priors`.
+        :func:`sklearn_lt.label_shift.estimate_target_priors`.
 
     batch_size : int or None, default=None
         Rows of ``X`` scored at once by ``predict``, ``predict_proba``,

@@ -20,7 +20,6 @@ from ._validation import (
     as_float_array,
     check_class_counts,
     check_labels,
-    check_number,
     check_unique_classes,
     label_indices,
     preview,
@@ -213,8 +212,19 @@ def check_priors(priors, classes, *, name="priors"):
 
 
 @validate_params(
-    # beta is checked in the body (check_number), with the message its tests match.
-    {"class_counts": ["array-like"], "beta": "no_validation"},
+    {
+        "class_counts": ["array-like"],
+        "beta": [
+            Number(
+                Real,
+                0,
+                1,
+                closed="left",
+                fix="use 0 for no re-weighting, or a value close to 1 such as 0.999 "
+                "or 0.9999 (Cui et al.)",
+            )
+        ],
+    },
     prefer_skip_nested_validation=True,
 )
 def class_balanced_weights(class_counts, beta=0.9999):
@@ -266,15 +276,7 @@ def class_balanced_weights(class_counts, beta=0.9999):
     >>> class_balanced_weights([1000, 100, 10], beta=0.0)
     array([1., 1., 1.])
     """
-    beta = check_number(
-        beta,
-        "beta",
-        low=0,
-        high=1,
-        high_open=True,
-        fix="Use 0 for no re-weighting, or a value close to 1 such as 0.999 or "
-        "0.9999 (Cui et al.).",
-    )
+    beta = float(beta)
     counts = check_class_counts(class_counts, positive=True)
     if beta == 0:
         return np.ones_like(counts)

@@ -545,7 +545,11 @@ def test_class_balanced_weights_tend_to_inverse_frequency_and_to_ones():
 
 @pytest.mark.parametrize("beta", [1.0, -0.1, float("nan"), True, "0.9"])
 def test_class_balanced_weights_rejects_beta_outside_zero_one(beta):
-    with pytest.raises(ValueError, match=r"beta must be a finite number in \[0, 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"'beta' parameter of class_balanced_weights must be a finite float "
+        r"in the range \[0.0, 1.0\)",
+    ):
         class_balanced_weights([10, 1], beta=beta)
 
 
