@@ -4,10 +4,11 @@ The paper's synthetic problem (two Gaussians, N(+-mu, I), mu = (1, 1)) with a lo
 regression trained on 20,000 examples with a 5% rare class. At deployment the rare
 class has prior q (the label shift: p(x | y) stays, p(y) moves). Per seed, the script
 draws unlabeled deployment rows, estimates q from them with
-``sklearn_lt.label_shift.estimate_target_priors`` (EM, Saerens et al. 2002; BBSE, Lipton et
-al. 2018, from a labelled held-out set of 5,000 training-distribution rows), adjusts
-the model towards the estimate with ``LogitAdjustedClassifier(target_priors=...)``,
-and measures on 20,000 labelled deployment rows:
+``sklearn_lt.label_shift.estimate_target_priors`` (EM, Saerens et al. 2002; BBSE,
+Lipton et al. 2018, from a labelled held-out set of 5,000 training-distribution rows),
+adjusts the model towards the estimate with
+``LogitAdjustedClassifier(target_priors=...)``, and measures on 20,000 labelled
+deployment rows:
 
 - the L1 error of the estimated priors, ``|q_hat - q|_1``;
 - the deployment error of no adaptation, of the EM and BBSE adjustments, and of the
