@@ -25,7 +25,11 @@ from skorch.callbacks import (  # noqa: E402
 
 from sklearn_lt.losses import LDAMLoss, LogitAdjustedLoss  # noqa: E402
 from sklearn_lt.metrics import balanced_error, balanced_error_scorer  # noqa: E402
-from sklearn_lt.net import LogitAdjustedNet, MLPModule  # noqa: E402
+from sklearn_lt.net import (  # noqa: E402
+    DeferredReweighting,
+    LogitAdjustedNet,
+    MLPModule,
+)
 
 ADAM = {"optimizer": torch.optim.Adam, "verbose": 0}
 
@@ -158,11 +162,18 @@ class _RecordWeights(Callback):
         self.seen.append(weight.numpy().copy() if weight.numel() else None)
 
 
-def test_deferred_reweighting_switches_weights_on_after_drw_epoch():
+@pytest.mark.parametrize("how", ["drw_epoch", "callback"])
+def test_deferred_reweighting_switches_weights_on_after_drw_epoch(how):
     X, y = _small()
     recorder = _RecordWeights()
-    _net(loss="ldam", drw_epoch=2, max_epochs=4, callbacks=[recorder]).fit(X, y)
-    # The net's own on_epoch_begin runs before the callbacks of that epoch.
+    if how == "drw_epoch":  # deprecated: implemented by the same callback
+        net = _net(loss="ldam", drw_epoch=2, max_epochs=4, callbacks=[recorder])
+        with pytest.warns(FutureWarning, match=r"drw_epoch is deprecated .* 0\.3"):
+            net.fit(X, y)
+    else:
+        drw = ("drw", DeferredReweighting(2))
+        _net(loss="ldam", max_epochs=4, callbacks=[drw, recorder]).fit(X, y)
+    # The weights are on before the callbacks after the DRW callback run.
     assert recorder.seen[0] is None and recorder.seen[1] is None
     counts = np.bincount(y)
     weights = (1 - 0.9999) / (1 - 0.9999**counts)
@@ -322,11 +333,12 @@ def test_priors_that_do_not_match_the_classes_fail_before_training(priors, match
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_trains_on_gpu_with_every_buffer_on_the_gpu():
     X, y = _small()
-    net = _net(device="cuda", loss="logit_adjusted_ldam", drw_epoch=1, max_epochs=3)
+    drw = [("drw", DeferredReweighting(1))]
+    net = _net(device="cuda", loss="logit_adjusted_ldam", callbacks=drw, max_epochs=3)
     net.fit(X, y)
     assert all(b.is_cuda for b in net.criterion_.buffers())
     assert all(p.is_cuda for p in net.module_.parameters())
-    cpu = _net(loss="logit_adjusted_ldam", drw_epoch=1, max_epochs=3).fit(X, y)
+    cpu = _net(loss="logit_adjusted_ldam", callbacks=drw, max_epochs=3).fit(X, y)
     assert np.mean(net.predict(X) == cpu.predict(X)) > 0.9
 
 
@@ -380,7 +392,7 @@ def test_bf16_mixed_precision_training_through_accelerate():
         train_split=None,
         random_state=0,
         loss="logit_adjusted_ldam",
-        drw_epoch=3,
+        callbacks=[("drw", DeferredReweighting(3))],
         **ADAM,
     ).fit(X, y)
     losses = net.history[:, "train_loss"]

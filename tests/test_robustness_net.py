@@ -21,7 +21,11 @@ from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 from skorch.callbacks import Callback  # noqa: E402
 
-from sklearn_lt.net import LogitAdjustedNet, MLPModule  # noqa: E402
+from sklearn_lt.net import (  # noqa: E402
+    DeferredReweighting,
+    LogitAdjustedNet,
+    MLPModule,
+)
 
 # float32 unit roundoff u = eps / 2 = 2**-24: a float32 operation is exact to a
 # relative error of at most u.
@@ -294,13 +298,27 @@ def test_warm_start_refit_rebuilds_the_loss_from_the_new_labels(loss):
         assert_allclose(criterion.class_weight.numpy(), weights, rtol=1e-6)
 
 
-def test_warm_start_refit_switches_deferred_weights_on_from_the_new_counts():
+def _drw_fit(net, X, y, how):
+    """``net.fit``, expecting the deprecation warning of the drw_epoch path."""
+    if how != "drw_epoch":
+        return net.fit(X, y)
+    with pytest.warns(FutureWarning, match="drw_epoch is deprecated"):
+        return net.fit(X, y)
+
+
+@pytest.mark.parametrize("how", ["drw_epoch", "callback"])
+def test_warm_start_refit_switches_deferred_weights_on_from_the_new_counts(how):
     X, y = _data(weights=(0.7, 0.2, 0.1))
     X2, y2 = _data(weights=(0.2, 0.3, 0.5), seed=1)
-    net = _net(loss="ldam", drw_epoch=1, max_epochs=2, warm_start=True).fit(X, y)
+    if how == "drw_epoch":
+        params = {"drw_epoch": 1}
+    else:
+        params = {"callbacks": [("drw", DeferredReweighting(1))]}
+    net = _net(loss="ldam", max_epochs=2, warm_start=True, **params)
+    _drw_fit(net, X, y, how)
     old = _effective_number_weights(np.bincount(y), 0.9999)
     assert_allclose(net.criterion_.class_weight.numpy(), old, rtol=1e-6)
-    net.set_params(max_epochs=1).fit(X2, y2)
+    _drw_fit(net.set_params(max_epochs=1), X2, y2, how)
     new = _effective_number_weights(np.bincount(y2), 0.9999)
     # float32 buffer: rtol 1e-6 is a few ulps.
     assert_allclose(net.criterion_.class_weight.numpy(), new, rtol=1e-6)
