@@ -413,6 +413,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 self._refresh()
             else:
                 self.initialize()
+            self._warn_ldam_on_unnormalised_logits()
             # NeuralNet.fit, without going through our partial_fit (y is encoded).
             NeuralNetClassifier.partial_fit(
                 self, X, codes, _routing_method="fit", **fit_params
@@ -459,6 +460,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 self._refresh()
             else:
                 self.initialize()
+            self._warn_ldam_on_unnormalised_logits()
             NeuralNetClassifier.partial_fit(self, X, codes, **fit_params)
         return self
 
@@ -757,10 +759,9 @@ class LogitAdjustedNet(NeuralNetClassifier):
         )
 
     def _warn_ldam_on_unnormalised_logits(self):
-        module = getattr(self, "module_", None)
-        if module is None or has_normed_head(module):
-            return
-        if not self._ldam_at_default_scale():
+        """Warn, from ``fit`` or ``partial_fit``, of LDAM's scale on plain logits."""
+        module = self.module_
+        if has_normed_head(module) or not self._ldam_at_default_scale():
             return
         warnings.warn(
             f"{self._loss_class().__name__} multiplies the logits by its default "
@@ -771,7 +772,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
             "MLPModule and CifarResNet), or pass criterion__scale=1.0 for "
             "unnormalised logits; setting criterion__scale silences this warning.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller of fit or partial_fit
         )
 
     def _loss_priors_and_counts(self):
@@ -820,7 +821,6 @@ class LogitAdjustedNet(NeuralNetClassifier):
         self._criterion_built_from = self._criterion_inputs()
         # A new criterion is unweighted: DeferredReweighting (and drw_epoch) switch
         # the weights of the current class_counts_ on at its first epoch past theirs.
-        self._warn_ldam_on_unnormalised_logits()
         return self
 
     # -- predict --------------------------------------------------------------
