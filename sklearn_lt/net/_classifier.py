@@ -114,13 +114,13 @@ class LogitAdjustedNet(NeuralNetClassifier):
     Adaptive (LDAM)                         ``loss="ldam"``; :class:`MLPModule`
                                             and :class:`CifarResNet` then get a
                                             :class:`NormedLinear` head (see Notes)
-    Adaptive + DRW                          ``loss="ldam"``, ``callbacks=[("drw",
-                                            DeferredReweighting(k))]``
+    Adaptive + DRW                          ``loss="ldam"``, with a
+                                            :class:`DeferredReweighting` callback
     Equalised                               ``loss="equalised"``
     Logit adjustment post-hoc               ``loss="cross_entropy"``,
                                             ``posthoc_tau=1.0``; the same as
-                                            ``LogitAdjustedClassifier(FrozenEstimator
-                                            (net), priors=net.priors_)``
+                                            :class:`~sklearn_lt.LogitAdjustedClassifier`
+                                            around ``FrozenEstimator(net)``
     Logit adjustment loss                   ``loss="logit_adjusted"``
     Logit adjustment plus adaptive          ``loss="logit_adjusted_ldam"``
     ======================================  =======================================
