@@ -8,6 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
+from _net import RecordWeights  # noqa: E402
 from _tolerance import rounding_atol  # noqa: E402
 from scipy.special import softmax  # noqa: E402
 from sklearn.base import clone  # noqa: E402
@@ -20,7 +21,6 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 from skorch.callbacks import (  # noqa: E402
-    Callback,
     EarlyStopping,
     LRScheduler,
     ProgressBar,
@@ -156,22 +156,10 @@ def test_class_balanced_loss_uses_effective_number_weights():
     assert_allclose(net.criterion_.class_weight.numpy(), weights, rtol=1e-5)
 
 
-class _RecordWeights(Callback):
-    """Records the loss's class weights at the start of each epoch."""
-
-    def initialize(self):
-        self.seen = []
-        return self
-
-    def on_epoch_begin(self, net, **kwargs):
-        weight = net.criterion_.class_weight  # empty while no weights are set
-        self.seen.append(weight.numpy().copy() if weight.numel() else None)
-
-
 @pytest.mark.parametrize("how", ["drw_epoch", "callback"])
 def test_deferred_reweighting_switches_weights_on_after_drw_epoch(how):
     X, y = _small()
-    recorder = _RecordWeights()
+    recorder = RecordWeights()
     if how == "drw_epoch":  # deprecated: implemented by the same callback
         net = _net(loss="ldam", drw_epoch=2, max_epochs=4, callbacks=[recorder])
         with pytest.warns(FutureWarning, match=r"drw_epoch is deprecated .* 0\.3"):

@@ -13,44 +13,24 @@ from numpy.testing import assert_allclose, assert_array_equal
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
+from _net import RecordWeights, small_data, small_net  # noqa: E402
 from _tolerance import EPS32  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
 from skorch import NeuralNetClassifier  # noqa: E402
-from skorch.callbacks import Callback  # noqa: E402
 
 from sklearn_lt.net import (  # noqa: E402
     CifarResNet,
     DeferredReweighting,
-    LogitAdjustedNet,
     MLPModule,
     NormedLinear,
     random_crop_flip,
     weight_normalised,
 )
 
-
-def _data(n_samples=300, weights=(0.7, 0.2, 0.1), seed=0):
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=6,
-        n_informative=4,
-        n_classes=len(weights),
-        weights=list(weights),
-        random_state=seed,
-    )
-    return X.astype(np.float32), y
+_data = small_data
 
 
 def _net(**params):
-    defaults = {
-        "max_epochs": 3,
-        "lr": 0.01,
-        "train_split": None,
-        "random_state": 0,
-        "optimizer": torch.optim.Adam,
-        "verbose": 0,
-    }
-    return LogitAdjustedNet(MLPModule, **{**defaults, **params})
+    return small_net(**{"max_epochs": 3, **params})
 
 
 def _effective_number_weights(counts, beta):
@@ -310,18 +290,6 @@ def test_weight_normalised_refuses_bad_layers_and_taus(kwargs, match):
 # --- DeferredReweighting ------------------------------------------------------------
 
 
-class _RecordWeights(Callback):
-    """The loss's class weights at the start of each epoch (None: unweighted)."""
-
-    def initialize(self):
-        self.seen = []
-        return self
-
-    def on_epoch_begin(self, net, **kwargs):
-        weight = net.criterion_.class_weight  # empty while no weights are set
-        self.seen.append(weight.numpy().copy() if weight.numel() else None)
-
-
 def _drw_net(epoch, recorder, **params):
     drw = ("drw", DeferredReweighting(epoch, **params.pop("drw", {})))
     return _net(loss="ldam", callbacks=[drw, ("record", recorder)], **params)
@@ -329,7 +297,7 @@ def _drw_net(epoch, recorder, **params):
 
 def test_deferred_reweighting_uses_its_beta():
     X, y = _data()
-    recorder = _RecordWeights()
+    recorder = RecordWeights()
     _drw_net(1, recorder, drw={"beta": 0.99}).fit(X, y)
     assert recorder.seen[0] is None
     expected = _effective_number_weights(np.bincount(y), 0.99)
@@ -341,7 +309,7 @@ def test_deferred_reweighting_uses_its_beta():
 @pytest.mark.parametrize("method", ["warm_start", "partial_fit"])
 def test_deferred_reweighting_counts_epochs_over_the_whole_history(method):
     X, y = _data()
-    recorder = _RecordWeights()
+    recorder = RecordWeights()
     net = _drw_net(3, recorder, max_epochs=2, warm_start=method == "warm_start")
     train = net.fit if method == "warm_start" else net.partial_fit
     train(X, y)
@@ -358,7 +326,7 @@ def test_deferred_reweighting_counts_epochs_over_the_whole_history(method):
 
 def test_deferred_reweighting_of_a_new_fit_starts_unweighted():
     X, y = _data()
-    recorder = _RecordWeights()
+    recorder = RecordWeights()
     net = _drw_net(1, recorder, max_epochs=2).fit(X, y)
     assert recorder.seen[1] is not None
     net.fit(X, y)  # warm_start=False: new module, criterion, history, callbacks
@@ -368,7 +336,7 @@ def test_deferred_reweighting_of_a_new_fit_starts_unweighted():
 
 def test_deferred_reweighting_epoch_is_a_callback_parameter():
     X, y = _data()
-    recorder = _RecordWeights()
+    recorder = RecordWeights()
     net = _drw_net(5, recorder).set_params(callbacks__drw__epoch=1)
     net.fit(X, y)
     assert recorder.seen[0] is None and recorder.seen[1] is not None

@@ -14,8 +14,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
+from _net import small_data, small_net  # noqa: E402
 from scipy.special import log_softmax  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
@@ -32,28 +32,7 @@ from sklearn_lt.net import (  # noqa: E402
 U32 = 2.0**-24
 
 
-def _net(**params):
-    defaults = {
-        "max_epochs": 5,
-        "lr": 0.01,
-        "train_split": None,
-        "random_state": 0,
-        "optimizer": torch.optim.Adam,
-        "verbose": 0,
-    }
-    return LogitAdjustedNet(MLPModule, **{**defaults, **params})
-
-
-def _data(n_samples=300, weights=(0.7, 0.2, 0.1), seed=0):
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=6,
-        n_informative=4,
-        n_classes=len(weights),
-        weights=list(weights),
-        random_state=seed,
-    )
-    return X.astype(np.float32), y
+_net, _data = small_net, small_data  # tests/_net.py, under the names used below
 
 
 @pytest.fixture(scope="module")
