@@ -9,4 +9,4 @@ if (
     importlib.util.find_spec("torch") is None
     or importlib.util.find_spec("skorch") is None
 ):
-    collect_ignore += ["sklearn_lt/losses.py", "sklearn_lt/net.py"]
+    collect_ignore += ["sklearn_lt/losses", "sklearn_lt/net"]

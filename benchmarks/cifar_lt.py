@@ -1,7 +1,9 @@
 """CIFAR-10-LT and CIFAR-100-LT with a ResNet-32: the table of Menon et al. (2021).
 
 Runs the paper's CIFAR protocol with ``LogitAdjustedNet`` on a local copy of CIFAR
-(this script never downloads anything), best on a GPU:
+(this script never downloads anything), best on a GPU. The model, its head, the
+augmentation and deferred re-weighting are the library's (``sklearn_lt.net``); the
+script holds the CIFAR file reader, the schedules and the table:
 
 **Data.** The "python version" of CIFAR-10 (``cifar-10-batches-py/data_batch_1`` to
 ``data_batch_5`` and ``test_batch``) or CIFAR-100 (``cifar-100-python/train`` and
@@ -13,17 +15,19 @@ class k keeps floor(n_max * 100 ** (-k / (C - 1))) of its images (5,000 down to 
 CIFAR-10, 12,406 images; 500 down to 5 on CIFAR-100, 10,847 images). The test set
 stays balanced (1,000 or 100 images per class).
 
-**Model.** ResNet-32 for CIFAR (He et al., 2016, section 4.2): a 3x3 convolution with
-16 channels, then 3 stages of 5 basic blocks (16, 32 and 64 channels; stride 2 at the
-start of stages 2 and 3, parameter-free "option A" shortcuts that subsample and
-zero-pad), global average pooling and a linear layer named ``classifier``: 0.46M
-parameters, as in Cao et al.'s code (kaidic/LDAM-DRW, models/resnet_cifar.py).
+**Model.** ``sklearn_lt.net.CifarResNet``, ResNet-32 for CIFAR (He et al., 2016,
+section 4.2): a 3x3 convolution with 16 channels, then 3 stages of 5 basic blocks (16,
+32 and 64 channels; stride 2 at the start of stages 2 and 3, parameter-free "option A"
+shortcuts that subsample and zero-pad), global average pooling and a linear layer
+named ``classifier``: 0.46M parameters, as in Cao et al.'s code (kaidic/LDAM-DRW,
+models/resnet_cifar.py).
 Menon et al.'s reference code (google-research/logit_adjustment, models.py) builds its
 "ResNet-32" from bottleneck-style blocks with projection shortcuts instead; this
 script uses He et al.'s basic blocks, as Cao et al.'s code does.
 
 **Augmentation and normalisation** run inside the module's ``forward``, on the
-training device: in training mode only, a random 32x32 crop of the image zero-padded
+training device: in training mode only (``sklearn_lt.net.random_crop_flip``), a
+random 32x32 crop of the image zero-padded
 by 4 pixels on each side and a random horizontal flip (He et al., 2016; Cao et al.'s
 code; Menon et al.'s code pads by 2 pixels on each side); then, always, per-channel
 normalisation by the mean and standard deviation of the long-tailed training images
@@ -33,8 +37,10 @@ x / 255 - 0.5). The net takes the raw rows of the CIFAR files, 3,072 pixel value
 
 **Optimisation.** SGD with momentum 0.9, batch 128, base learning rate 0.1, weight
 decay 2e-4, on the whole long-tailed training set (no validation split), with a
-learning-rate schedule applied per batch (skorch's ``LRScheduler`` around
-``torch.optim.lr_scheduler.LambdaLR``; the warm-up is linear per batch):
+learning-rate schedule applied per batch (skorch's ``LRScheduler`` around torch's
+``LinearLR`` warm-up, linear per batch, then ``MultiStepLR``, chained by
+``SequentialLR``; the decay epochs become batches, the first batch of that epoch or
+of its fraction):
 
 - ``--schedule menon`` (default): the schedule of Menon et al.'s reference code
   (google-research/logit_adjustment, ``utils.dataset_mappings`` and ``main.py``),
@@ -49,10 +55,11 @@ learning-rate schedule applied per batch (skorch's ``LRScheduler`` around
   x0.01 from epoch 160 and x0.0001 from epoch 180, plain momentum 0.9, weight decay
   2e-4.
 
-Deferred re-weighting (``drw_epoch``) starts at the first learning-rate decay, as in
-Cao et al. Weight decay applies to every parameter, as in Cao et al. (Menon et al.'s
-code leaves batch-norm parameters out). ``--epochs`` shortens or stretches the chosen
-schedule, its warm-up and decay epochs in proportion, for smoke runs.
+Deferred re-weighting (the callback ``sklearn_lt.net.DeferredReweighting``) starts
+at the first learning-rate decay, as in Cao et al. Weight decay applies to every
+parameter, as in Cao et al. (Menon et al.'s code leaves batch-norm parameters out).
+``--epochs`` shortens or stretches the chosen schedule, its warm-up and decay epochs in
+proportion, for smoke runs.
 
 **Methods.** ``--method`` picks rows of the paper's table (``all``: every one); the
 rows that only differ at prediction time share one trained net:
@@ -63,8 +70,8 @@ rows that only differ at prediction time share one trained net:
 erm                  loss="cross_entropy"
 weight_norm          the erm net, weight_norm_layer="classifier", weight_norm_tau=1
 class_balanced       loss="class_balanced" (Cui et al., 2019, beta=0.9999)
-ldam                 loss="ldam" (margin 0.5, scale 30) with a cosine classifier
-ldam_drw             the same, drw_epoch at the first learning-rate decay
+ldam                 loss="ldam" (margin 0.5, scale 30), module__head="normed"
+ldam_drw             the same, DeferredReweighting at the first learning-rate decay
 equalised            loss="equalised" (the loss's default threshold and beta)
 posthoc              the erm net, posthoc_tau=1
 logit_adjusted       loss="logit_adjusted", tau=1
@@ -72,8 +79,9 @@ logit_adjusted_ldam  loss="logit_adjusted_ldam", tau=1 (margin 0.5, scale 1)
 ===================  ===============================================================
 
 LDAM's scale of 30 is meant for cosine logits: like Cao et al.'s code (``use_norm``
-for LDAM), those two rows put a cosine classifier (normalised features and class
-weights) in place of the linear one. The settings of the equalised and logit
+for LDAM), those two rows put a ``NormedLinear`` cosine classifier (normalised
+features and class weights) in place of the linear one (``LogitAdjustedNet`` would
+also pick it for ``loss="ldam"``). The settings of the equalised and logit
 adjustment plus adaptive rows are the library's defaults: the paper's values for them
 were not verified. The "weight normalisation, tau = tau*" row needs a tuning set and
 is not run.
@@ -96,12 +104,10 @@ import pickle
 import tempfile
 import time
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from _common import RESULTS_DIR, machine_line, markdown_table, progress, save_text
 from skorch.callbacks import LRScheduler
 
@@ -111,10 +117,10 @@ from sklearn_lt.metrics import (
     frequency_bands,
     many_medium_few_error,
 )
-from sklearn_lt.net import LogitAdjustedNet
+from sklearn_lt.net import CifarResNet, DeferredReweighting, LogitAdjustedNet
 
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar.html"
-N_PIXELS = 3 * 32 * 32
+N_PIXELS = 3 * 32 * 32  # values in one image row of the CIFAR files
 
 
 # --- Data ----------------------------------------------------------------------------
@@ -316,169 +322,6 @@ def channel_stats(images):
     return tuple(mean), tuple(std)
 
 
-# --- Model ---------------------------------------------------------------------------
-
-
-def random_crop_flip(images, padding=4):
-    """Random crop of each zero-padded image, flipped left-right half of the time.
-
-    ``images`` is a float tensor of shape (n, channels, height, width); the result has
-    the same shape and device. Uses torch's random generator of that device.
-    """
-    n, channels, height, width = images.shape
-    padded = F.pad(images, (padding, padding, padding, padding))
-    device = images.device
-    top = torch.randint(0, 2 * padding + 1, (n, 1, 1), device=device)
-    left = torch.randint(0, 2 * padding + 1, (n, 1, 1), device=device)
-    flip = torch.rand(n, 1, 1, device=device) < 0.5
-    rows = top + torch.arange(height, device=device).view(1, height, 1)
-    columns = torch.arange(width, device=device).view(1, 1, width)
-    columns = left + torch.where(flip, width - 1 - columns, columns)
-    # One gather for the whole batch: image i, every channel, rows x columns.
-    batch = torch.arange(n, device=device).view(n, 1, 1, 1)
-    channel = torch.arange(channels, device=device).view(1, channels, 1, 1)
-    return padded[batch, channel, rows.unsqueeze(1), columns.unsqueeze(1)]
-
-
-class BasicBlock(torch.nn.Module):
-    """Two 3x3 convolutions with batch norm and a parameter-free shortcut.
-
-    The shortcut is He et al. (2016)'s option A: when the block halves the resolution
-    and widens the channels, it subsamples the input and pads the new channels with
-    zeros.
-    """
-
-    def __init__(self, in_channels, out_channels, stride=1):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(
-            in_channels, out_channels, 3, stride=stride, padding=1, bias=False
-        )
-        self.bn1 = torch.nn.BatchNorm2d(out_channels)
-        self.conv2 = torch.nn.Conv2d(
-            out_channels, out_channels, 3, padding=1, bias=False
-        )
-        self.bn2 = torch.nn.BatchNorm2d(out_channels)
-        self.stride = stride
-        self.extra_channels = out_channels - in_channels
-
-    def shortcut(self, x):
-        if self.stride > 1:
-            x = x[:, :, :: self.stride, :: self.stride]
-        if self.extra_channels:
-            x = F.pad(x, (0, 0, 0, 0, 0, self.extra_channels))
-        return x
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return F.relu(out + self.shortcut(x))
-
-
-class CosineClassifier(torch.nn.Module):
-    """Cosine of the angle between the features and each class weight vector.
-
-    The logits of Cao et al. (2019)'s LDAM runs, in [-1, 1]; the LDAM loss scales
-    them by 30. ``weight`` has one row per class, like ``torch.nn.Linear``'s.
-    """
-
-    def __init__(self, in_features, out_features):
-        super().__init__()
-        weight = torch.randn(out_features, in_features)
-        self.weight = torch.nn.Parameter(F.normalize(weight, dim=1))
-
-    def forward(self, x):
-        return F.normalize(x, dim=1) @ F.normalize(self.weight, dim=1).T
-
-
-class CifarResNet(torch.nn.Module):
-    """ResNet for 32x32 CIFAR images (He et al., 2016); ResNet-32 by default.
-
-    Depth ``6 * blocks_per_stage + 2``. Takes raw CIFAR rows (``(n, 3072)`` pixel
-    values in [0, 255], the layout of the CIFAR files) or images ``(n, 3, 32, 32)``;
-    in training mode it augments them (random crop with 4-pixel zero padding, random
-    horizontal flip); then it normalises each channel with ``mean`` and ``std``.
-
-    Parameters
-    ----------
-    n_classes : int
-        Number of output logits (``LogitAdjustedNet`` fills it in from ``y``).
-
-    blocks_per_stage : int, default=5
-        Basic blocks in each of the three stages (5 for ResNet-32).
-
-    mean, std : tuple of 3 floats, default=(0.5, 0.5, 0.5) and (0.25, 0.25, 0.25)
-        Per-channel mean and standard deviation of the pixels, scaled to [0, 1].
-
-    augment : bool, default=True
-        Whether to augment in training mode.
-
-    cosine_classifier : bool, default=False
-        A :class:`CosineClassifier` as ``classifier`` instead of a linear layer.
-    """
-
-    widths = (16, 32, 64)
-
-    def __init__(
-        self,
-        n_classes,
-        blocks_per_stage=5,
-        mean=(0.5, 0.5, 0.5),
-        std=(0.25, 0.25, 0.25),
-        augment=True,
-        cosine_classifier=False,
-    ):
-        super().__init__()
-        self.augment = augment
-        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32))
-        self.register_buffer("std", torch.tensor(std, dtype=torch.float32))
-        if self.mean.shape != (3,) or self.std.shape != (3,) or (self.std <= 0).any():
-            raise ValueError(
-                f"mean and std must hold 3 numbers (one per RGB channel, std > 0); got "
-                f"mean={mean!r} and std={std!r}."
-            )
-        width = self.widths[0]
-        self.stem = torch.nn.Sequential(
-            torch.nn.Conv2d(3, width, 3, padding=1, bias=False),
-            torch.nn.BatchNorm2d(width),
-            torch.nn.ReLU(),
-        )
-        blocks = []
-        for stage, out_width in enumerate(self.widths):
-            for block in range(blocks_per_stage):
-                stride = 2 if stage > 0 and block == 0 else 1
-                blocks.append(BasicBlock(width, out_width, stride))
-                width = out_width
-        self.stages = torch.nn.Sequential(*blocks)
-        if cosine_classifier:
-            self.classifier = CosineClassifier(width, n_classes)
-        else:
-            self.classifier = torch.nn.Linear(width, n_classes)
-        for module in self.modules():
-            if isinstance(module, torch.nn.Conv2d):
-                torch.nn.init.kaiming_normal_(
-                    module.weight, mode="fan_out", nonlinearity="relu"
-                )
-
-    def preprocess(self, X):
-        """Raw pixels to normalised images, augmented in training mode."""
-        if X.ndim == 2 and X.shape[1] == N_PIXELS:
-            X = X.reshape(-1, 3, 32, 32)
-        elif X.ndim != 4 or tuple(X.shape[1:]) != (3, 32, 32):
-            raise ValueError(
-                f"CifarResNet takes CIFAR rows of shape (n, {N_PIXELS}) or images of "
-                f"shape (n, 3, 32, 32), pixel values in [0, 255]; got shape "
-                f"{tuple(X.shape)}."
-            )
-        images = X.float() / 255
-        if self.training and self.augment:
-            images = random_crop_flip(images)
-        return (images - self.mean.view(1, 3, 1, 1)) / self.std.view(1, 3, 1, 1)
-
-    def forward(self, X):
-        features = self.stages(self.stem(self.preprocess(X)))
-        return self.classifier(features.mean(dim=(2, 3)))
-
-
 # --- Schedule ------------------------------------------------------------------------
 
 
@@ -542,22 +385,68 @@ SCHEDULES = {
 }
 
 
-def lr_multiplier(step, *, schedule, steps_per_epoch):
-    """Learning-rate multiplier for training batch ``step`` (0-based), for LambdaLR."""
-    epoch = step / steps_per_epoch
-    if epoch < schedule.warmup_epochs:
-        return min(1.0, (step + 1) / (schedule.warmup_epochs * steps_per_epoch))
-    multiplier = 1.0
-    for start, mult in schedule.decays:
-        if epoch >= start:
-            multiplier = mult
-    return multiplier
+def first_batch(epoch, steps_per_epoch):
+    """The first training batch (0-based) at or after the (fractional) ``epoch``."""
+    step = max(0, math.ceil(epoch * steps_per_epoch) - 2)
+    while step / steps_per_epoch < epoch:
+        step += 1
+    return step
+
+
+def warmup_then_steps(optimizer, *, warmup, milestones, gamma, last_epoch=-1):
+    """torch's LinearLR then MultiStepLR, stepped per batch (for skorch's LRScheduler).
+
+    The learning rate of batch ``s`` (0-based) is the base rate times
+    ``min(1, (s + 1) / warmup)`` while ``s < warmup`` (a number of batches, maybe
+    fractional), then times ``gamma`` once for each milestone batch ``<= s``.
+    """
+    warm_batches = math.ceil(warmup)  # the batches s < warmup
+    steps = torch.optim.lr_scheduler.MultiStepLR
+    if warm_batches <= 1:  # (s + 1) / warmup >= 1 from the first batch on
+        return steps(optimizer, milestones, gamma, last_epoch=last_epoch)
+    # Batches 0 to k - 1 ramp up by 1 / warmup each; batch k = warm_batches - 1 is
+    # the last of the warm-up, whose (k + 1) / warmup >= 1 is clipped to 1: there
+    # MultiStepLR takes over, at the base rate, its milestones counted from k.
+    k = warm_batches - 1
+    ramp = torch.optim.lr_scheduler.LinearLR(
+        optimizer, start_factor=1 / warmup, end_factor=k / warmup, total_iters=k - 1
+    )
+    after = steps(optimizer, [m - k for m in milestones], gamma)
+    return torch.optim.lr_scheduler.SequentialLR(
+        optimizer, [ramp, after], milestones=[k], last_epoch=last_epoch
+    )
+
+
+def lr_scheduler(schedule, steps_per_epoch):
+    """skorch's LRScheduler for ``schedule``, stepped after every training batch."""
+    multipliers = [mult for _, mult in schedule.decays]
+    gamma = multipliers[0]
+    # MultiStepLR multiplies by one gamma at each milestone: the schedules' are.
+    if not all(
+        math.isclose(after, before * gamma, rel_tol=1e-9)
+        for before, after in zip([1.0, *multipliers], multipliers, strict=False)
+    ):
+        raise ValueError(f"{schedule.name!r}: decays {multipliers} are not geometric")
+    warmup = schedule.warmup_epochs * steps_per_epoch  # in batches
+    # No decay during the warm-up: a milestone inside it acts at its end.
+    milestones = [
+        max(first_batch(start, steps_per_epoch), math.ceil(warmup))
+        for start, _ in schedule.decays
+    ]
+    return LRScheduler(
+        policy=warmup_then_steps,
+        warmup=warmup,
+        milestones=milestones,
+        gamma=gamma,
+        step_every="batch",
+    )
 
 
 # --- Methods -------------------------------------------------------------------------
 
 # --method name -> (row of the paper's table, training parameters, prediction
-# parameters). Rows with the same training parameters share one trained net.
+# parameters). Rows with the same training parameters share one trained net;
+# "drw": k stands for the callback DeferredReweighting(k).
 METHODS = {
     "erm": ("ERM", {"loss": "cross_entropy"}, {}),
     "weight_norm": (
@@ -566,14 +455,10 @@ METHODS = {
         {"weight_norm_layer": "classifier", "weight_norm_tau": 1.0},
     ),
     "class_balanced": ("Class-balanced", {"loss": "class_balanced"}, {}),
-    "ldam": (
-        "Adaptive (LDAM)",
-        {"loss": "ldam", "module__cosine_classifier": True},
-        {},
-    ),
+    "ldam": ("Adaptive (LDAM)", {"loss": "ldam", "module__head": "normed"}, {}),
     "ldam_drw": (
         "Adaptive + DRW",
-        {"loss": "ldam", "module__cosine_classifier": True, "drw_epoch": "first decay"},
+        {"loss": "ldam", "module__head": "normed", "drw": "first decay"},
         {},
     ),
     "equalised": ("Equalised", {"loss": "equalised"}, {}),
@@ -612,21 +497,19 @@ PAPER_WEIGHT_NORM_TUNED = (21.50, 58.76)
 def training_params(method, schedule):
     """The LogitAdjustedNet parameters that train ``method``'s net."""
     params = dict(METHODS[method][1])
-    if params.get("drw_epoch") == "first decay":
-        params["drw_epoch"] = schedule.drw_epoch
+    if params.get("drw") == "first decay":
+        params["drw"] = schedule.drw_epoch
     return params
 
 
 def make_net(params, *, schedule, n_train, mean, std, args):
     """A LogitAdjustedNet with a ResNet-32 and the schedule, for the given loss."""
+    params = dict(params)
+    callbacks = []
+    if "drw" in params:
+        callbacks.append(("drw", DeferredReweighting(params.pop("drw"))))
     steps_per_epoch = math.ceil(n_train / args.batch_size)
-    lr_schedule = LRScheduler(
-        policy=torch.optim.lr_scheduler.LambdaLR,
-        lr_lambda=partial(
-            lr_multiplier, schedule=schedule, steps_per_epoch=steps_per_epoch
-        ),
-        step_every="batch",
-    )
+    callbacks.append(("lr_schedule", lr_scheduler(schedule, steps_per_epoch)))
     return LogitAdjustedNet(
         CifarResNet,
         module__blocks_per_stage=args.blocks_per_stage,
@@ -641,7 +524,7 @@ def make_net(params, *, schedule, n_train, mean, std, args):
         max_epochs=schedule.epochs,
         iterator_train__shuffle=True,
         train_split=None,
-        callbacks=[("lr_schedule", lr_schedule)],
+        callbacks=callbacks,
         device=args.device,
         random_state=args.seed,
         verbose=args.verbose,

@@ -30,7 +30,7 @@ Weight normalisation (tau = 1)     the ERM net, weight_norm_tau=1
 Weight normalisation (tau = tau*)  the ERM net, weight_norm_tau tuned on validation
 Class-balanced                     loss="class_balanced" (effective number, beta=0.9999)
 Adaptive (LDAM)                    loss="ldam" (max margin 0.5, scale 1, see below)
-Adaptive + DRW                     loss="ldam", drw_epoch at 80% of the epochs
+Adaptive + DRW                     loss="ldam", DeferredReweighting at 80% of epochs
 Equalised                          loss="equalised"
 Logit adjustment post-hoc (tau=1)  the ERM net, posthoc_tau=1
 Logit adjustment loss (tau=1)      loss="logit_adjusted", tau=1
@@ -40,7 +40,8 @@ Logit adjustment plus adaptive     loss="logit_adjusted_ldam", tau=1
 The four rows built on the ERM net share one training run per seed. LDAM's default
 scale of 30 assumes the normalised logits (cosine classifier) of Cao et al.; this MLP's
 logits are not normalised, so its margins are taken in logit units (scale 1), as for
-the logit adjustment plus adaptive row.
+the logit adjustment plus adaptive row (with ``criterion__scale`` given,
+``LogitAdjustedNet`` keeps MLPModule's linear head).
 
 Reported: balanced error (mean ± std over seeds, in %) on the balanced test set, and
 the error over the Many / Medium / Few classes (by training count), next to the paper's
@@ -74,7 +75,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_lt.datasets import make_long_tailed
 from sklearn_lt.metrics import balanced_error, many_medium_few_error
-from sklearn_lt.net import LogitAdjustedNet, MLPModule
+from sklearn_lt.net import DeferredReweighting, LogitAdjustedNet, MLPModule
 
 # (row, paper's CIFAR-10-LT and CIFAR-100-LT balanced error in %), from the paper's
 # table as given in shared/reference/menon2021-slides.txt.
@@ -95,12 +96,12 @@ EQUALISED_THRESHOLD = 0.01
 WEIGHT_NORM_TAUS = np.round(np.linspace(0.0, 2.0, 9), 2)
 
 # Trained rows: name -> LogitAdjustedNet parameters (the ERM run also gives the
-# weight-normalisation and post-hoc rows).
+# weight-normalisation and post-hoc rows); "drw" is the DeferredReweighting callback.
 TRAINED = {
     "ERM": {"loss": "cross_entropy"},
     "Class-balanced": {"loss": "class_balanced"},
     "Adaptive (LDAM)": {"loss": "ldam", "criterion__scale": 1.0},
-    "Adaptive + DRW": {"loss": "ldam", "criterion__scale": 1.0, "drw_epoch": "80%"},
+    "Adaptive + DRW": {"loss": "ldam", "criterion__scale": 1.0, "drw": "80%"},
     "Equalised": {"loss": "equalised"},
     "Logit adjustment loss (tau=1)": {"loss": "logit_adjusted", "tau": 1.0},
     "Logit adjustment plus adaptive (tau=1)": {
@@ -186,8 +187,8 @@ DATASETS = {
 
 def make_net(params, epochs, hidden, seed):
     params = dict(params)
-    if params.get("drw_epoch") == "80%":
-        params["drw_epoch"] = int(0.8 * epochs)
+    if params.pop("drw", None) == "80%":
+        params["callbacks"] = [("drw", DeferredReweighting(int(0.8 * epochs)))]
     return LogitAdjustedNet(
         MLPModule,
         module__hidden_units=(hidden,),

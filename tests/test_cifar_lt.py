@@ -1,8 +1,10 @@
 """Tests of benchmarks/cifar_lt.py: its CIFAR data path and one training step.
 
 The script needs the real CIFAR files and a GPU for the paper's protocol; these tests
-run its loader on pickles written here, its ResNet-32 and augmentation, its schedule,
-one epoch of LogitAdjustedNet on tiny fake images, and ``main --fake`` end to end.
+run its loader on pickles written here, its schedules (torch's schedulers against the
+formula of the schedule written out here), one epoch of LogitAdjustedNet with the
+library's ResNet-32 on tiny fake images, and ``main --fake`` end to end. The ResNet,
+its head and augmentation are library objects, tested in test_net_modules.py.
 """
 
 import pickle
@@ -16,8 +18,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
 from _benchmarks import load_benchmark  # noqa: E402
-from _tolerance import EPS32  # noqa: E402
+from _tolerance import EPS64  # noqa: E402
 from skorch.callbacks import Callback  # noqa: E402
+
+from sklearn_lt.net import CifarResNet, DeferredReweighting  # noqa: E402
 
 cifar_lt = load_benchmark("cifar_lt")
 
@@ -201,141 +205,51 @@ def test_long_tailed_subsample_has_the_exponential_profile(
     assert_array_equal(y[X_lt[:, 0]], y_lt)
 
 
-# --- Model ----------------------------------------------------------------------------
-
-
-def _resnet_parameters(n_classes, blocks=5, widths=(16, 32, 64)):
-    """Parameters of a CIFAR ResNet with option-A shortcuts, counted by hand."""
-    total = 3 * widths[0] * 9 + 2 * widths[0]  # stem: conv and batch norm
-    channels = widths[0]
-    for width in widths:
-        for _ in range(blocks):
-            total += channels * width * 9 + 2 * width  # conv1, bn1
-            total += width * width * 9 + 2 * width  # conv2, bn2
-            channels = width
-    return total + channels * n_classes + n_classes
-
-
-@pytest.mark.parametrize("n_classes", [10, 100])
-def test_resnet32_has_32_layers_and_its_parameter_count(n_classes):
-    module = cifar_lt.CifarResNet(n_classes)
-    weighted = [
-        m for m in module.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)
-    ]
-    n_parameters = sum(p.numel() for p in module.parameters())
-
-    assert len(weighted) == 32
-    assert isinstance(weighted[-1], torch.nn.Linear)
-    assert module.classifier is weighted[-1]
-    assert n_parameters == _resnet_parameters(n_classes)
-    if n_classes == 10:
-        assert round(n_parameters / 1e6, 2) == 0.46  # He et al.'s 0.46M
-
-    module.eval()
-    rows = torch.randint(0, 256, (3, 3072)).float()
-    assert module(rows).shape == (3, n_classes)
-    # The rows are reshaped to these very images (a view, same memory) inside: the
-    # same float32 computation on the same input, so bitwise equal.
-    assert_array_equal(
-        module(rows.reshape(3, 3, 32, 32)).detach(), module(rows).detach()
-    )
-
-
-def test_resnet_rejects_inputs_that_are_not_cifar_images():
-    module = cifar_lt.CifarResNet(10)
-    with pytest.raises(ValueError, match=r"\(n, 3072\).*got shape \(2, 100\)"):
-        module(torch.zeros(2, 100))
-
-
-def test_cosine_classifier_gives_cosines_with_one_weight_row_per_class():
-    module = cifar_lt.CifarResNet(10, blocks_per_stage=1, cosine_classifier=True)
-    module.eval()
-
-    logits = module(torch.randint(0, 256, (4, 3072)).float()).detach()
-
-    assert module.classifier.weight.shape == (10, 64)
-    assert logits.shape == (4, 10)
-    # Dot products of 64-d float32 unit vectors: |cos| rounds above 1 by at most
-    # ~(64 + 6) eps32 / 2 < 64 eps32 (7.6e-6), however close to parallel they are.
-    assert logits.abs().max() <= 1 + 64 * EPS32
-
-
-def _crops_and_flips(image, padding=4):
-    """Every crop of the zero-padded image (channels, 32, 32), and its mirror."""
-    padded = np.pad(image, ((0, 0), (padding, padding), (padding, padding)))
-    size = image.shape[-1]
-    crops = [
-        padded[:, top : top + size, left : left + size]
-        for top in range(2 * padding + 1)
-        for left in range(2 * padding + 1)
-    ]
-    return np.stack(crops + [crop[:, :, ::-1] for crop in crops])
-
-
-def test_augmentation_only_in_training_mode():
-    mean, std = (0.4, 0.5, 0.6), (0.2, 0.25, 0.3)
-    module = cifar_lt.CifarResNet(10, blocks_per_stage=1, mean=mean, std=std)
-    torch.manual_seed(0)
-    rows = torch.randint(0, 256, (16, 3072)).float()
-    images = rows.numpy().reshape(16, 3, 32, 32)
-    mean_ = np.array(mean).reshape(1, 3, 1, 1)
-    std_ = np.array(std).reshape(1, 3, 1, 1)
-
-    module.eval()
-    plain = module.preprocess(rows).numpy()
-    # float32 (x / 255 - mean) / std with x / 255, mean <= 1 and std >= 0.2: near 0
-    # the rounding is <= (1 + 0.6) * eps32 / 2 / 0.2 = 5e-7 absolute, beyond it a
-    # few eps32 relative (rtol 1e-5 is 84 eps32).
-    assert_allclose(plain, (images / 255 - mean_) / std_, rtol=1e-5, atol=1e-6)
-    assert_array_equal(module(rows).detach(), module(rows).detach())
-
-    module.train()
-    augmented = module.preprocess(rows).numpy()
-    pixels = (augmented * std_ + mean_) * 255  # undo the normalisation
-    for image, out in zip(images, pixels, strict=True):
-        candidates = _crops_and_flips(image)
-        distance = np.abs(candidates - out).reshape(len(candidates), -1).max(axis=1)
-        # One crop (maybe mirrored) of the padded image: undoing the float32
-        # normalisation of pixels <= 255 rounds by ~255 * 4 eps32 = 1e-4, while
-        # another crop differs by whole pixel values.
-        assert distance.min() < 1e-3
-    assert not np.allclose(augmented, plain)
-
-
-def test_random_crop_flip_uses_every_offset_and_both_orientations():
-    torch.manual_seed(0)
-    # A ramp: the value at the output's corner tells the crop offset and the flip.
-    ramp = torch.arange(1.0, 33.0).expand(32, 32).reshape(1, 1, 32, 32)
-    out = cifar_lt.random_crop_flip(ramp.expand(2000, 1, 32, 32), padding=4)
-
-    # Row 4 and columns 4 to 27 of a crop lie inside the image whatever the offset;
-    # unflipped, column j of the crop is column j + left - 4 of the image.
-    row = out[:, 0, 4, :]
-    flipped = row[:, 4] > row[:, 27]
-    assert 0.4 < flipped.float().mean() < 0.6  # 2,000 fair coins: SE 0.011, 9 SE
-    left = row[~flipped, 16].long() - 1 - 16 + 4
-    assert_array_equal(torch.unique(left).numpy(), np.arange(9))
-    left_of_flipped = row[flipped, 15].long() - 1 - 16 + 4
-    assert_array_equal(torch.unique(left_of_flipped).numpy(), np.arange(9))
-
-
 # --- Schedule and training ------------------------------------------------------------
+
+
+def _multiplier(step, schedule, steps_per_epoch):
+    """The schedules' learning-rate multiplier of batch ``step`` (0-based), as the
+    script computed it before torch's schedulers: linear warm-up per batch, then the
+    multiplier of the last decay epoch reached."""
+    epoch = step / steps_per_epoch
+    if epoch < schedule.warmup_epochs:
+        return min(1.0, (step + 1) / (schedule.warmup_epochs * steps_per_epoch))
+    multiplier = 1.0
+    for start, mult in schedule.decays:
+        if epoch >= start:
+            multiplier = mult
+    return multiplier
+
+
+def _lrs(schedule, steps_per_epoch, base_lr=0.1):
+    """The learning rate of every batch of the schedule, from torch's schedulers."""
+    n_steps = schedule.epochs * steps_per_epoch
+    scheduler = cifar_lt.lr_scheduler(schedule, steps_per_epoch)
+    return scheduler.simulate(n_steps, base_lr) / base_lr
+
+
+# A product of float64 factors over n steps (LinearLR's ramp multiplies the rate
+# by a ratio at each of its steps, MultiStepLR by gamma at each milestone) drifts by
+# at most about n eps64 from the closed form; 4 n eps64 leaves room.
+def _rtol(n_steps):
+    return 4 * n_steps * EPS64
 
 
 def test_lr_multiplier_follows_cao_et_al_schedule():
     schedule = cifar_lt.SCHEDULES["cao"]["cifar10"]
     steps = 10
+    lrs = _lrs(schedule, steps)
 
     def at(epoch, batch=0):
-        return cifar_lt.lr_multiplier(
-            epoch * steps + batch, schedule=schedule, steps_per_epoch=steps
-        )
+        return lrs[epoch * steps + batch]
 
-    assert at(0) == pytest.approx(1 / 50)  # linear over 5 epochs of 10 batches
-    assert at(4, 9) == pytest.approx(1.0)
-    assert [at(5), at(159, 9)] == [1.0, 1.0]
-    assert [at(160), at(179, 9)] == [0.01, 0.01]
-    assert [at(180), at(199, 9)] == [1e-4, 1e-4]
+    tol = _rtol(lrs.size)
+    assert at(0) == pytest.approx(1 / 50, rel=tol)  # linear over 5 epochs of 10
+    assert at(4, 9) == pytest.approx(1.0, rel=tol)
+    assert [at(5), at(159, 9)] == pytest.approx([1.0, 1.0], rel=tol)
+    assert [at(160), at(179, 9)] == pytest.approx([0.01, 0.01], rel=tol)
+    assert [at(180), at(199, 9)] == pytest.approx([1e-4, 1e-4], rel=tol)
     assert schedule.drw_epoch == 160
     assert (schedule.epochs, schedule.nesterov) == (200, False)
 
@@ -351,17 +265,50 @@ def test_lr_multiplier_follows_menon_et_al_reference_schedule(
     dataset, epochs, warmup, decays
 ):
     schedule = cifar_lt.SCHEDULES["menon"][dataset]
+    lrs = _lrs(schedule, 1)
 
     def at(epoch):
-        return cifar_lt.lr_multiplier(epoch, schedule=schedule, steps_per_epoch=1)
+        return lrs[epoch]
 
+    tol = _rtol(lrs.size)
     assert schedule.epochs == epochs
     assert schedule.nesterov
-    assert at(warmup // 2) == pytest.approx((warmup // 2 + 1) / warmup)
-    assert at(warmup) == 1.0
-    assert [at(d - 1) for d in decays] == [1.0, 0.1, 0.01]
-    assert [at(d) for d in decays] == [0.1, 0.01, 0.001]
+    assert at(warmup // 2) == pytest.approx((warmup // 2 + 1) / warmup, rel=tol)
+    assert at(warmup) == pytest.approx(1.0, rel=tol)
+    assert [at(d - 1) for d in decays] == pytest.approx([1.0, 0.1, 0.01], rel=tol)
+    assert [at(d) for d in decays] == pytest.approx([0.1, 0.01, 0.001], rel=tol)
     assert schedule.drw_epoch == decays[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "dataset", "epochs", "steps_per_epoch"),
+    [
+        # The real runs: 12,406 (CIFAR-10-LT) and 10,847 (CIFAR-100-LT) images in
+        # batches of 128 are 97 and 85 batches an epoch.
+        ("menon", "cifar10", None, 97),
+        ("menon", "cifar100", None, 85),
+        ("cao", "cifar10", None, 97),
+        # Scaled schedules: warm-up and decays at fractions of an epoch, so at
+        # batches inside an epoch; a warm-up under 1, between 1 and 2, and longer.
+        ("menon", "cifar10", 20, 97),
+        ("menon", "cifar10", 1, 1),
+        ("menon", "cifar100", 3, 13),
+        ("cao", "cifar10", 20, 7),
+        ("cao", "cifar10", 2, 30),
+        ("cao", "cifar100", 1, 4),
+    ],
+)
+def test_torch_schedulers_give_the_schedule_of_every_batch(
+    name, dataset, epochs, steps_per_epoch
+):
+    schedule = cifar_lt.SCHEDULES[name][dataset]
+    if epochs is not None:
+        schedule = schedule.scaled(epochs)
+    lrs = _lrs(schedule, steps_per_epoch)
+    expected = [
+        _multiplier(step, schedule, steps_per_epoch) for step in range(lrs.size)
+    ]
+    assert_allclose(lrs, expected, rtol=_rtol(lrs.size), atol=0)
 
 
 def test_scaled_schedule_keeps_the_proportions():
@@ -413,13 +360,11 @@ def test_one_epoch_of_logit_adjusted_net_with_resnet32_updates_the_weights(
     assert len(net.history) == 1
     for name, param in net.module_.named_parameters():
         assert not torch.equal(param.detach(), start.weights[name]), name
-    # The learning rate of each of the 4 batches follows the scaled schedule.
+    # The learning rate of each of the 4 batches follows the scaled schedule (a
+    # warm-up over 4 * 5 / 200 = 0.1 batch: the base rate from the first batch).
     lrs = [batch["event_lr"] for batch in net.history[-1, "batches"]]
-    expected = [
-        0.1 * cifar_lt.lr_multiplier(k, schedule=schedule, steps_per_epoch=4)
-        for k in range(4)
-    ]
-    assert_allclose(lrs, expected)
+    expected = [0.1 * _multiplier(k, schedule, steps_per_epoch=4) for k in range(4)]
+    assert_allclose(lrs, expected, rtol=_rtol(4))
     assert_allclose(net.priors_, np.bincount(y_train) / y_train.size)
     assert net.predict(X_train[:5]).shape == (5,)
 
@@ -429,11 +374,18 @@ def test_training_params_put_drw_at_the_first_decay():
 
     params = cifar_lt.training_params("ldam_drw", schedule)
 
-    assert params == {
-        "loss": "ldam",
-        "module__cosine_classifier": True,
-        "drw_epoch": 604,
-    }
+    # "drw" becomes the callback DeferredReweighting(604) in make_net.
+    assert params == {"loss": "ldam", "module__head": "normed", "drw": 604}
+    _, args = cifar_lt.parse_args(["--fake", "--device", "cpu"])
+    net = cifar_lt.make_net(
+        params, schedule=schedule, n_train=12406, mean=(0.5,) * 3, std=(0.25,) * 3,
+        args=args,
+    )  # fmt: skip
+    callbacks = dict(net.callbacks)
+    assert isinstance(callbacks["drw"], DeferredReweighting)
+    assert callbacks["drw"].epoch == 604
+    assert net.module is CifarResNet and net.module__head == "normed"
+    assert net.drw_epoch is None  # not the deprecated parameter
     assert set(cifar_lt.METHODS) == set(cifar_lt.PAPER_ERROR)
 
 
@@ -491,7 +443,7 @@ def test_cuda_device_without_cuda_is_refused(capsys):
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_fake_run_on_gpu_augments_on_the_gpu(tmp_path):
-    module = cifar_lt.CifarResNet(10, blocks_per_stage=1).cuda().train()
+    module = CifarResNet(10, blocks_per_stage=1).cuda().train()
     rows = torch.randint(0, 256, (8, 3072), device="cuda").float()
     assert module.preprocess(rows).device.type == "cuda"
 

@@ -1,3 +1,4 @@
+import math
 import pickle
 
 import numpy as np
@@ -7,25 +8,34 @@ from numpy.testing import assert_allclose, assert_array_equal
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
+from _net import RecordWeights  # noqa: E402
+from _tolerance import rounding_atol  # noqa: E402
 from scipy.special import softmax  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import load_digits, make_classification  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.frozen import FrozenEstimator  # noqa: E402
 from sklearn.model_selection import GridSearchCV, train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 from skorch.callbacks import (  # noqa: E402
-    Callback,
     EarlyStopping,
     LRScheduler,
     ProgressBar,
 )
 
+from sklearn_lt import LogitAdjustedClassifier  # noqa: E402
 from sklearn_lt._compat import InvalidParameterError  # noqa: E402
 from sklearn_lt.losses import LDAMLoss, LogitAdjustedLoss  # noqa: E402
 from sklearn_lt.metrics import balanced_error, balanced_error_scorer  # noqa: E402
-from sklearn_lt.net import LogitAdjustedNet, MLPModule  # noqa: E402
+from sklearn_lt.net import (  # noqa: E402
+    CifarResNet,
+    DeferredReweighting,
+    LogitAdjustedNet,
+    MLPModule,
+    NormedLinear,
+)
 
 ADAM = {"optimizer": torch.optim.Adam, "verbose": 0}
 
@@ -146,29 +156,167 @@ def test_class_balanced_loss_uses_effective_number_weights():
     assert_allclose(net.criterion_.class_weight.numpy(), weights, rtol=1e-5)
 
 
-class _RecordWeights(Callback):
-    """Records the loss's class weights at the start of each epoch."""
-
-    def initialize(self):
-        self.seen = []
-        return self
-
-    def on_epoch_begin(self, net, **kwargs):
-        weight = net.criterion_.class_weight  # empty while no weights are set
-        self.seen.append(weight.numpy().copy() if weight.numel() else None)
-
-
-def test_deferred_reweighting_switches_weights_on_after_drw_epoch():
+@pytest.mark.parametrize("how", ["drw_epoch", "callback"])
+def test_deferred_reweighting_switches_weights_on_after_drw_epoch(how):
     X, y = _small()
-    recorder = _RecordWeights()
-    _net(loss="ldam", drw_epoch=2, max_epochs=4, callbacks=[recorder]).fit(X, y)
-    # The net's own on_epoch_begin runs before the callbacks of that epoch.
+    recorder = RecordWeights()
+    if how == "drw_epoch":  # deprecated: implemented by the same callback
+        net = _net(loss="ldam", drw_epoch=2, max_epochs=4, callbacks=[recorder])
+        with pytest.warns(FutureWarning, match=r"drw_epoch is deprecated .* 0\.3"):
+            net.fit(X, y)
+    else:
+        drw = ("drw", DeferredReweighting(2))
+        _net(loss="ldam", max_epochs=4, callbacks=[drw, recorder]).fit(X, y)
+    # The weights are on before the callbacks after the DRW callback run.
     assert recorder.seen[0] is None and recorder.seen[1] is None
     counts = np.bincount(y)
     weights = (1 - 0.9999) / (1 - 0.9999**counts)
     weights *= counts.size / weights.sum()
     assert_allclose(recorder.seen[2], weights, rtol=1e-5)
     assert_allclose(recorder.seen[3], weights, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "params, head",
+    [
+        ({"loss": "ldam"}, NormedLinear),
+        ({"loss": LDAMLoss}, NormedLinear),
+        ({"loss": "ldam", "criterion__max_margin": 0.3}, NormedLinear),
+        # The user took care of the scale, or chose the head: as they asked.
+        ({"loss": "ldam", "criterion__scale": 1.0}, torch.nn.Linear),
+        (
+            {"loss": "ldam", "module__head": "linear", "criterion__scale": 1.0},
+            torch.nn.Linear,
+        ),
+        ({"loss": "logit_adjusted", "module__head": "normed"}, NormedLinear),
+        ({"loss": "logit_adjusted"}, torch.nn.Linear),
+        ({"loss": "logit_adjusted_ldam"}, torch.nn.Linear),  # its scale is 1
+    ],
+)
+def test_ldam_at_its_scale_of_30_gets_the_normalised_head(params, head):
+    X, y = _small()
+    net = _net(max_epochs=1, **params).fit(X, y)
+    assert type(net.module_.classifier) is head
+    logits = net.forward(X)
+    if head is NormedLinear:
+        # Cosines, so that LDAM's scale 30 gives logits in [-30, 30]: 64-d float32
+        # unit vectors round above 1 by less than 64 eps32.
+        assert logits.abs().max() <= 1 + 64 * np.finfo(np.float32).eps
+
+
+class _PlainModule(torch.nn.Module):
+    """A module of the user's own, without a normalised head."""
+
+    def __init__(self, n_features, n_classes, normed=False):
+        super().__init__()
+        layer = NormedLinear if normed else torch.nn.Linear
+        self.hidden = torch.nn.Linear(n_features, 16)
+        self.out = layer(16, n_classes)
+
+    def forward(self, X):
+        return self.out(torch.relu(self.hidden(X)))
+
+
+def test_ldam_on_a_module_without_normed_head_warns_and_says_how_to_fix():
+    X, y = _small()
+    net = LogitAdjustedNet(_PlainModule, loss="ldam", max_epochs=1, verbose=0)
+    with pytest.warns(UserWarning) as record:
+        net.fit(X, y)
+    (warning,) = record
+    message = str(warning.message)
+    assert "LDAMLoss multiplies the logits by its default scale=30" in message
+    assert "_PlainModule has no NormedLinear layer" in message
+    assert "sklearn_lt.net.NormedLinear" in message
+    assert "criterion__scale=1.0" in message
+    assert warning.filename == __file__  # points at the caller's fit
+    # The same rule for MLPModule when the user asks for the linear head.
+    with pytest.warns(UserWarning, match="MLPModule has no NormedLinear layer"):
+        _net(loss="ldam", module__head="linear", max_epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"criterion__scale": 1.0}, {"module__normed": True}],
+    ids=["criterion__scale", "NormedLinear"],
+)
+def test_ldam_on_own_module_is_silent_with_a_scale_or_a_normed_layer(params):
+    X, y = _small()
+    net = LogitAdjustedNet(_PlainModule, loss="ldam", max_epochs=1, verbose=0)
+    net.set_params(**params).fit(X, y)  # warnings are errors in this suite
+    assert np.isfinite(net.history[-1, "train_loss"])
+
+
+def test_cifar_resnet_gets_the_normalised_head_for_ldam_too():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(12, 3072)).astype(np.float32)
+    y = np.arange(12) % 3
+    net = LogitAdjustedNet(
+        CifarResNet,
+        module__blocks_per_stage=1,
+        loss="ldam",
+        max_epochs=0,
+        train_split=None,
+    ).fit(X, y)
+    assert isinstance(net.module_.classifier, NormedLinear)
+
+
+@pytest.mark.parametrize("tau", [0.5, 1.0, 2.5])
+def test_posthoc_tau_predicts_as_logit_adjusted_classifier_on_the_frozen_net(tau):
+    X, y = _small()
+    net = _net(loss="cross_entropy").fit(X, y)
+    assert net.posthoc_tau == 0.0
+    wrapped = LogitAdjustedClassifier(
+        FrozenEstimator(net), tau=tau, priors=net.priors_
+    ).fit(X, y)
+    # Before setting posthoc_tau: the frozen estimator is this very net.
+    expected_log_proba = wrapped.predict_log_proba(X)
+    expected_proba = wrapped.predict_proba(X)
+    expected = wrapped.predict(X)
+    logits = net.forward(X).numpy().astype(np.float64)
+
+    net.set_params(posthoc_tau=tau)
+    log_proba = net.predict_log_proba(X)
+
+    # The same float32 logits (same rows, same batches) shifted by the same
+    # float64 tau * log(priors); the classifier takes a log_softmax before the
+    # shift and after it, the net one after it: float64 roundings of a few eps64
+    # times the logits and the shift (64 eps64 of the largest of them).
+    atol = rounding_atol(logits, tau * np.log(net.priors_))
+    assert_allclose(log_proba, expected_log_proba, rtol=0, atol=atol)
+    top2 = np.sort(log_proba, axis=1)[:, -2:]
+    assert np.all(top2[:, 1] - top2[:, 0] > 2 * atol)  # no tie within rounding
+    assert_array_equal(net.predict(X), expected)
+    # Probabilities in [0, 1] move by at most the log-probabilities' tolerance.
+    assert_allclose(net.predict_proba(X), expected_proba, rtol=0, atol=atol)
+
+
+def test_posthoc_tau_that_overflows_is_refused_before_the_forward_pass():
+    X, y = _small()
+    net = _net(loss="cross_entropy", max_epochs=1).fit(X, y)
+    net.set_params(posthoc_tau=1e308)
+    with pytest.raises(ValueError, match=r"posthoc_tau=1e\+308 times the log-priors"):
+        net.predict(np.full_like(X, np.nan))  # the NaN rows are never reached
+
+
+def test_posthoc_tau_keeps_minus_infinite_logits():
+    X, y = _small()
+    net = _net(loss="cross_entropy", max_epochs=1, posthoc_tau=1.0).fit(X, y)
+    with torch.no_grad():
+        net.module_.classifier.bias[2] = -math.inf
+    log_proba = net.predict_log_proba(X)
+    assert np.all(log_proba[:, 2] == -math.inf)
+    assert np.all(np.isfinite(log_proba[:, :2]))
+    assert not np.any(net.predict(X) == 2)
+
+
+def test_drw_epoch_warns_on_partial_fit_and_needs_the_callbacks():
+    X, y = _small()
+    with pytest.warns(FutureWarning, match=r'callbacks=\[\("drw", DeferredRew'):
+        _net(loss="ldam", drw_epoch=0, max_epochs=1).partial_fit(X, y)
+    net = _net(loss="ldam", drw_epoch=1, callbacks="disable")
+    with pytest.raises(InvalidParameterError, match="callbacks='disable' turns"):
+        net.fit(X, y)
+    assert not net.initialized_
 
 
 def test_weight_normalisation_matches_manual_tau_norm():
@@ -322,11 +470,12 @@ def test_priors_that_do_not_match_the_classes_fail_before_training(priors, match
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_trains_on_gpu_with_every_buffer_on_the_gpu():
     X, y = _small()
-    net = _net(device="cuda", loss="logit_adjusted_ldam", drw_epoch=1, max_epochs=3)
+    drw = [("drw", DeferredReweighting(1))]
+    net = _net(device="cuda", loss="logit_adjusted_ldam", callbacks=drw, max_epochs=3)
     net.fit(X, y)
     assert all(b.is_cuda for b in net.criterion_.buffers())
     assert all(p.is_cuda for p in net.module_.parameters())
-    cpu = _net(loss="logit_adjusted_ldam", drw_epoch=1, max_epochs=3).fit(X, y)
+    cpu = _net(loss="logit_adjusted_ldam", callbacks=drw, max_epochs=3).fit(X, y)
     assert np.mean(net.predict(X) == cpu.predict(X)) > 0.9
 
 
@@ -380,7 +529,7 @@ def test_bf16_mixed_precision_training_through_accelerate():
         train_split=None,
         random_state=0,
         loss="logit_adjusted_ldam",
-        drw_epoch=3,
+        callbacks=[("drw", DeferredReweighting(3))],
         **ADAM,
     ).fit(X, y)
     losses = net.history[:, "train_loss"]

@@ -14,42 +14,25 @@ from numpy.testing import assert_allclose, assert_array_equal
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
+from _net import small_data, small_net  # noqa: E402
 from scipy.special import log_softmax  # noqa: E402
-from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 from skorch.callbacks import Callback  # noqa: E402
 
 from sklearn_lt._compat import InvalidParameterError  # noqa: E402
-from sklearn_lt.net import LogitAdjustedNet, MLPModule  # noqa: E402
+from sklearn_lt.net import (  # noqa: E402
+    DeferredReweighting,
+    LogitAdjustedNet,
+    MLPModule,
+)
 
 # float32 unit roundoff u = eps / 2 = 2**-24: a float32 operation is exact to a
 # relative error of at most u.
 U32 = 2.0**-24
 
 
-def _net(**params):
-    defaults = {
-        "max_epochs": 5,
-        "lr": 0.01,
-        "train_split": None,
-        "random_state": 0,
-        "optimizer": torch.optim.Adam,
-        "verbose": 0,
-    }
-    return LogitAdjustedNet(MLPModule, **{**defaults, **params})
-
-
-def _data(n_samples=300, weights=(0.7, 0.2, 0.1), seed=0):
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=6,
-        n_informative=4,
-        n_classes=len(weights),
-        weights=list(weights),
-        random_state=seed,
-    )
-    return X.astype(np.float32), y
+_net, _data = small_net, small_data  # tests/_net.py, under the names used below
 
 
 @pytest.fixture(scope="module")
@@ -294,13 +277,27 @@ def test_warm_start_refit_rebuilds_the_loss_from_the_new_labels(loss):
         assert_allclose(criterion.class_weight.numpy(), weights, rtol=1e-6)
 
 
-def test_warm_start_refit_switches_deferred_weights_on_from_the_new_counts():
+def _drw_fit(net, X, y, how):
+    """``net.fit``, expecting the deprecation warning of the drw_epoch path."""
+    if how != "drw_epoch":
+        return net.fit(X, y)
+    with pytest.warns(FutureWarning, match="drw_epoch is deprecated"):
+        return net.fit(X, y)
+
+
+@pytest.mark.parametrize("how", ["drw_epoch", "callback"])
+def test_warm_start_refit_switches_deferred_weights_on_from_the_new_counts(how):
     X, y = _data(weights=(0.7, 0.2, 0.1))
     X2, y2 = _data(weights=(0.2, 0.3, 0.5), seed=1)
-    net = _net(loss="ldam", drw_epoch=1, max_epochs=2, warm_start=True).fit(X, y)
+    if how == "drw_epoch":
+        params = {"drw_epoch": 1}
+    else:
+        params = {"callbacks": [("drw", DeferredReweighting(1))]}
+    net = _net(loss="ldam", max_epochs=2, warm_start=True, **params)
+    _drw_fit(net, X, y, how)
     old = _effective_number_weights(np.bincount(y), 0.9999)
     assert_allclose(net.criterion_.class_weight.numpy(), old, rtol=1e-6)
-    net.set_params(max_epochs=1).fit(X2, y2)
+    _drw_fit(net.set_params(max_epochs=1), X2, y2, how)
     new = _effective_number_weights(np.bincount(y2), 0.9999)
     # float32 buffer: rtol 1e-6 is a few ulps.
     assert_allclose(net.criterion_.class_weight.numpy(), new, rtol=1e-6)

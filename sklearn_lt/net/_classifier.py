@@ -1,10 +1,7 @@
-"""``LogitAdjustedNet``: a skorch classifier trained with a long-tail loss.
-
-Needs the ``torch`` extra (``pip install "sklearn-lt[torch]"``); this is the only
-module besides :mod:`sklearn_lt.losses` that imports torch and skorch.
-"""
+"""``LogitAdjustedNet``: a skorch classifier trained with a long-tail loss."""
 
 import inspect
+import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -18,19 +15,28 @@ from skorch.callbacks import EpochScoring
 from skorch.dataset import ValidSplit
 from skorch.utils import to_numpy
 
-from ._compat import InvalidParameterError, validate_parameter_constraints
-from ._posthoc import _check_targets, _resolve_priors
-from ._validation import Number, label_indices, preview
-from .losses import (
+from .._compat import InvalidParameterError, validate_parameter_constraints
+from .._posthoc import (
+    _check_finite_adjustment,
+    _check_targets,
+    _prior_shift,
+    _resolve_priors,
+)
+from .._validation import Number, label_indices, preview
+from ..losses import (
     EqualisedLoss,
     LDAMLoss,
     LogitAdjustedLDAMLoss,
     LogitAdjustedLoss,
 )
-from .metrics import balanced_error
-from .priors import check_priors, class_balanced_weights
+from ..metrics import balanced_error
+from ..priors import check_priors, class_balanced_weights
+from ._callbacks import _DrwEpoch
+from ._modules import MLPModule, has_normed_head
+from ._resnet import CifarResNet
+from ._weight_norm import class_weight_layer, normalised_weights
 
-__all__ = ["LOSSES", "LogitAdjustedNet", "MLPModule"]
+__all__ = ["LOSSES", "LogitAdjustedNet"]
 
 #: Loss names accepted by ``LogitAdjustedNet(loss=...)``, with the rows of the
 #: seed paper's table they reproduce.
@@ -38,47 +44,24 @@ LOSSES = (
     "logit_adjusted",  # logit adjustment loss (Menon et al., 2021)
     "cross_entropy",  # ERM; with posthoc_tau or weight normalisation: post-hoc rows
     "class_balanced",  # Cui et al. (2019), effective-number weights from the start
-    "ldam",  # adaptive margin (Cao et al., 2019); add drw_epoch for "+ DRW"
+    "ldam",  # adaptive margin (Cao et al., 2019); DeferredReweighting: "+ DRW"
     "equalised",  # Tan et al. (2020)
     "logit_adjusted_ldam",  # logit adjustment plus adaptive margin
 )
 
 
-class MLPModule(torch.nn.Module):
-    """A multilayer perceptron whose last linear layer is named ``classifier``.
-
-    ``LogitAdjustedNet`` fills in ``n_features`` and ``n_classes`` from the data at
-    ``fit``, so ``LogitAdjustedNet(MLPModule)`` works on any tabular data.
-
-    Parameters
-    ----------
-    n_features : int
-        Number of input features.
-
-    n_classes : int
-        Number of classes (output logits).
-
-    hidden_units : tuple of int, default=(64,)
-        Width of each hidden layer (ReLU activations).
-
-    dropout : float, default=0.0
-        Dropout probability after each hidden layer.
-    """
-
-    def __init__(self, n_features, n_classes, hidden_units=(64,), dropout=0.0):
-        super().__init__()
-        layers, width = [], n_features
-        for units in hidden_units:
-            layers += [torch.nn.Linear(width, units), torch.nn.ReLU()]
-            if dropout:
-                layers.append(torch.nn.Dropout(dropout))
-            width = units
-        self.features = torch.nn.Sequential(*layers)
-        self.classifier = torch.nn.Linear(width, n_classes)
-
-    def forward(self, X):
-        return self.classifier(self.features(X))
-
+# The loss class behind each name: cross_entropy and class_balanced are the
+# logit-adjusted loss with tau=0 (the latter with class-balanced weights).
+_LOSS_CLASSES = {
+    "logit_adjusted": LogitAdjustedLoss,
+    "cross_entropy": LogitAdjustedLoss,
+    "class_balanced": LogitAdjustedLoss,
+    "ldam": LDAMLoss,
+    "equalised": EqualisedLoss,
+    "logit_adjusted_ldam": LogitAdjustedLDAMLoss,
+}
+# The library's modules, whose `head` the net sets to "normed" for LDAM.
+_HEADED_MODULES = (MLPModule, CifarResNet)
 
 # skorch's own default: 5-fold stratified hold-out of 20% for the epoch metrics.
 _DEFAULT_TRAIN_SPLIT = ValidSplit(5, stratified=True)
@@ -119,22 +102,28 @@ class LogitAdjustedNet(NeuralNetClassifier):
     via logit adjustment". The other losses and the post-hoc options give every
     method row of that paper's table:
 
-    ========================================  =====================================
-    row of the table                          parameters
-    ========================================  =====================================
-    ERM                                       ``loss="cross_entropy"``
-    Weight normalisation (tau = 1 / tuned)    ``loss="cross_entropy"``,
-                                              ``weight_norm_layer="classifier"``,
-                                              ``weight_norm_tau=1.0`` (or tuned)
-    Class-balanced                            ``loss="class_balanced"``
-    Adaptive (LDAM)                           ``loss="ldam"``
-    Adaptive + DRW                            ``loss="ldam"``, ``drw_epoch=k``
-    Equalised                                 ``loss="equalised"``
-    Logit adjustment post-hoc                 ``loss="cross_entropy"``,
-                                              ``posthoc_tau=1.0``
-    Logit adjustment loss                     ``loss="logit_adjusted"``
-    Logit adjustment plus adaptive            ``loss="logit_adjusted_ldam"``
-    ========================================  =====================================
+    ======================================  =======================================
+    row of the table                        parameters
+    ======================================  =======================================
+    ERM                                     ``loss="cross_entropy"``
+    Weight normalisation (tau = 1 / tuned)  ``loss="cross_entropy"``,
+                                            ``weight_norm_layer="classifier"``,
+                                            ``weight_norm_tau=1.0`` (or tuned); the
+                                            same as :func:`weight_normalised`
+    Class-balanced                          ``loss="class_balanced"``
+    Adaptive (LDAM)                         ``loss="ldam"``; :class:`MLPModule`
+                                            and :class:`CifarResNet` then get a
+                                            :class:`NormedLinear` head (see Notes)
+    Adaptive + DRW                          ``loss="ldam"``, with a
+                                            :class:`DeferredReweighting` callback
+    Equalised                               ``loss="equalised"``
+    Logit adjustment post-hoc               ``loss="cross_entropy"``,
+                                            ``posthoc_tau=1.0``; the same as
+                                            :class:`~sklearn_lt.LogitAdjustedClassifier`
+                                            around ``FrozenEstimator(net)``
+    Logit adjustment loss                   ``loss="logit_adjusted"``
+    Logit adjustment plus adaptive          ``loss="logit_adjusted_ldam"``
+    ======================================  =======================================
 
     Parameters
     ----------
@@ -142,7 +131,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
         Maps a batch of inputs to logits of shape ``(batch, n_classes)``. A module
         class whose ``__init__`` takes ``n_features`` or ``n_classes`` gets them
         from the data, unless given as ``module__n_features=...``; see
-        :class:`MLPModule`.
+        :class:`MLPModule` and :class:`CifarResNet`.
 
     loss : str or torch module class, default="logit_adjusted"
         One of ``"logit_adjusted"``, ``"cross_entropy"``, ``"class_balanced"``,
@@ -150,7 +139,8 @@ class LogitAdjustedNet(NeuralNetClassifier):
         taking ``(logits, target)``. A class is built with whichever of
         ``priors``, ``class_counts`` and ``tau`` its ``__init__`` takes, plus the
         ``criterion__*`` parameters; so are the named losses (e.g.
-        ``criterion__max_margin=0.3`` for LDAM).
+        ``criterion__max_margin=0.3`` for LDAM). LDAM's ``scale=30`` assumes
+        cosine logits: see Notes.
 
     tau : float, default=1.0
         Scale of the logit adjustment inside the logit-adjusted losses.
@@ -161,21 +151,34 @@ class LogitAdjustedNet(NeuralNetClassifier):
     posthoc_tau : float, default=0.0
         Post-hoc adjustment at prediction time: predictions use
         :math:`f_y(x) - \text{posthoc\_tau} \cdot \log \pi_y`. ``1.0`` on a
-        cross-entropy net is the paper's "logit adjustment post-hoc" row.
+        cross-entropy net is the paper's "logit adjustment post-hoc" row. The
+        adjustment is :class:`~sklearn_lt.LogitAdjustedClassifier`'s, by the same
+        code: ``LogitAdjustedClassifier(FrozenEstimator(net), tau=t,
+        priors=net.priors_)`` around the net with ``posthoc_tau=0`` predicts
+        as the net with ``posthoc_tau=t``.
 
     drw_epoch : int or None, default=None
         Deferred re-weighting (Cao et al., 2019): train this many epochs
-        unweighted, then switch class-balanced weights on in the loss.
+        unweighted, then switch class-balanced weights (``cb_beta``) on in the
+        loss.
+
+        .. deprecated:: 0.1
+            ``drw_epoch`` will be removed in 0.3; pass
+            ``callbacks=[("drw", DeferredReweighting(k, beta=cb_beta))]``
+            instead (:class:`DeferredReweighting`), which this parameter now
+            installs.
 
     cb_beta : float, default=0.9999
         ``beta`` of the class-balanced weights (Cui et al., 2019) used by
-        ``loss="class_balanced"`` and by deferred re-weighting.
+        ``loss="class_balanced"`` and by ``drw_epoch``.
 
     weight_norm_layer : str or None, default=None
         Name of the final linear layer (as in ``module_.get_submodule``) whose
         class weight vectors are normalised post hoc,
         :math:`w_y / \lVert w_y \rVert^{\tau}` (Kang et al., 2020), when
         predicting; its bias is dropped, as in Kang et al.'s reference code.
+        Predictions and the validation loss are computed inside
+        :func:`weight_normalised`.
 
     weight_norm_tau : float, default=1.0
         The :math:`\tau` of weight normalisation.
@@ -222,12 +225,24 @@ class LogitAdjustedNet(NeuralNetClassifier):
     ``posthoc_tau``, ``weight_norm_tau`` and ``weight_norm_layer`` act when
     predicting: set after ``fit``, they change the next prediction, and they are
     checked then as in ``fit``. The other parameters (``loss``, ``tau``,
-    ``priors``, ``drw_epoch``, ``cb_beta``, ``module``, ``classes``, ...) act at
+    ``priors``, ``cb_beta``, ``module``, ``classes``, ...) act at
     the next ``fit``; ``classes_``, ``priors_`` and ``class_counts_`` always
     describe the fit that predictions come from. Every ``fit`` recomputes them
     from ``y``, and the loss from them. With ``warm_start=True`` it keeps the
     trained module (a new one if ``module`` was re-set), so ``y`` must have the
     classes and ``X`` the features that module was built for.
+
+    **LDAM and the normalised head.** :class:`~sklearn_lt.losses.LDAMLoss`
+    multiplies the logits by ``scale=30``, a value meant for cosine logits in
+    [-1, 1] (Cao et al., 2019, use a :class:`NormedLinear` last layer with it).
+    So with ``loss="ldam"`` (or an ``LDAMLoss`` subclass) and neither
+    ``module__head`` nor ``criterion__scale`` given, a :class:`MLPModule` or
+    :class:`CifarResNet` module class is built with ``head="normed"``. Pass
+    ``module__head="linear"`` with ``criterion__scale=1.0`` for LDAM on plain
+    linear logits. A module of your own that has no :class:`NormedLinear` layer
+    gets a ``UserWarning`` when the LDAM loss is built with its default scale:
+    give it a :class:`NormedLinear` last layer, or pass ``criterion__scale``
+    (1.0 for unnormalised logits), which silences the warning.
 
     Float32 arithmetic makes a row's probabilities depend on the other rows of its
     batch by a few float32 roundings (about 1e-6 relative): the kernels sum in an
@@ -323,6 +338,21 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 "pass the loss class as loss=... (its criterion__* parameters still "
                 "reach it)."
             )
+        if self.drw_epoch is not None:
+            if self.callbacks == "disable":
+                raise InvalidParameterError(
+                    "drw_epoch works through a callback, but callbacks='disable' "
+                    f"turns every callback off (got drw_epoch={self.drw_epoch!r}); "
+                    "set drw_epoch=None, or enable the callbacks."
+                )
+            warnings.warn(
+                "drw_epoch is deprecated and will be removed in 0.3; pass "
+                f'callbacks=[("drw", DeferredReweighting({self.drw_epoch}, '
+                f"beta={self.cb_beta!r}))] instead (from sklearn_lt.net), with "
+                "drw_epoch=None.",
+                FutureWarning,
+                stacklevel=4,  # the caller of fit or partial_fit
+            )
 
     def _prepare_X(self, X):
         """Array-likes become checked float32 arrays; tensors, dicts, datasets pass.
@@ -383,6 +413,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 self._refresh()
             else:
                 self.initialize()
+            self._warn_ldam_on_unnormalised_logits()
             # NeuralNet.fit, without going through our partial_fit (y is encoded).
             NeuralNetClassifier.partial_fit(
                 self, X, codes, _routing_method="fit", **fit_params
@@ -429,6 +460,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 self._refresh()
             else:
                 self.initialize()
+            self._warn_ldam_on_unnormalised_logits()
             NeuralNetClassifier.partial_fit(self, X, codes, **fit_params)
         return self
 
@@ -662,7 +694,9 @@ class LogitAdjustedNet(NeuralNetClassifier):
 
     @property
     def _default_callbacks(self):
-        callbacks = dict(super()._default_callbacks)
+        # First, so that the deferred weights are on before the other callbacks of
+        # an epoch run (it does nothing while drw_epoch is None).
+        callbacks = {"drw_epoch": _DrwEpoch(), **dict(super()._default_callbacks)}
         callbacks["valid_acc"] = EpochScoring(
             _encoded_accuracy, name="valid_acc", lower_is_better=False
         )
@@ -692,6 +726,13 @@ class LogitAdjustedNet(NeuralNetClassifier):
             for name, value in inferred.items():
                 if name in accepted and name not in kwargs and value is not None:
                     kwargs[name] = value
+            if (
+                issubclass(self.module, _HEADED_MODULES)
+                and "head" in accepted
+                and "head" not in kwargs
+                and self._ldam_at_default_scale()
+            ):
+                kwargs["head"] = "normed"  # the cosine logits LDAM's scale expects
         self.module_ = self.initialized_instance(self.module, kwargs)
         # What the module was built from, to check data against a kept module.
         self._module_built_from = self.module
@@ -707,6 +748,32 @@ class LogitAdjustedNet(NeuralNetClassifier):
         if self.weight_norm_layer is not None:
             self._normalised_layer()  # fail now, before training, on a bad name
         return self
+
+    def _loss_class(self):
+        return _LOSS_CLASSES[self.loss] if isinstance(self.loss, str) else self.loss
+
+    def _ldam_at_default_scale(self):
+        """Whether the loss is LDAM with its scale of 30, meant for cosine logits."""
+        return issubclass(self._loss_class(), LDAMLoss) and (
+            "scale" not in self.get_params_for("criterion")
+        )
+
+    def _warn_ldam_on_unnormalised_logits(self):
+        """Warn, from ``fit`` or ``partial_fit``, of LDAM's scale on plain logits."""
+        module = self.module_
+        if has_normed_head(module) or not self._ldam_at_default_scale():
+            return
+        warnings.warn(
+            f"{self._loss_class().__name__} multiplies the logits by its default "
+            "scale=30, which assumes cosine logits in [-1, 1] (Cao et al., 2019), "
+            f"but the module {type(module).__name__} has no NormedLinear layer, so "
+            "its logits are scaled as they are. Give the module a "
+            "sklearn_lt.net.NormedLinear last layer (module__head='normed' for "
+            "MLPModule and CifarResNet), or pass criterion__scale=1.0 for "
+            "unnormalised logits; setting criterion__scale silences this warning.",
+            UserWarning,
+            stacklevel=3,  # the caller of fit or partial_fit
+        )
 
     def _loss_priors_and_counts(self):
         if hasattr(self, "priors_"):
@@ -734,22 +801,12 @@ class LogitAdjustedNet(NeuralNetClassifier):
     def initialize_criterion(self):
         priors, counts = self._loss_priors_and_counts()
         kwargs = self.get_params_for("criterion")
-        name = self.loss if isinstance(self.loss, str) else None
-        if name == "cross_entropy":
-            cls, kwargs = LogitAdjustedLoss, {"tau": 0.0, **kwargs}
-        elif name == "class_balanced":
+        cls = self._loss_class()
+        if self.loss in ("cross_entropy", "class_balanced"):
+            kwargs = {"tau": 0.0, **kwargs}
+        if self.loss == "class_balanced":
             weights = class_balanced_weights(counts, beta=self.cb_beta)
-            kwargs = {"tau": 0.0, "class_weight": weights, **kwargs}
-            cls = LogitAdjustedLoss
-        elif name is not None:
-            cls = {
-                "logit_adjusted": LogitAdjustedLoss,
-                "ldam": LDAMLoss,
-                "equalised": EqualisedLoss,
-                "logit_adjusted_ldam": LogitAdjustedLDAMLoss,
-            }[name]
-        else:
-            cls = self.loss
+            kwargs = {"class_weight": weights, **kwargs}
         accepted = inspect.signature(cls).parameters
         known = {"priors": priors, "class_counts": counts, "tau": self.tau}
         for key, value in known.items():
@@ -762,71 +819,33 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 kwargs[key] = value
         self.criterion_ = cls(**kwargs)
         self._criterion_built_from = self._criterion_inputs()
-        # A new criterion is unweighted: on_epoch_begin switches the deferred
-        # weights of the current class_counts_ on once the history has more than
-        # drw_epoch epochs (a warm start keeps the history, so at once after them).
-        self.drw_active_ = False
+        # A new criterion is unweighted: DeferredReweighting (and drw_epoch) switch
+        # the weights of the current class_counts_ on at its first epoch past theirs.
         return self
-
-    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
-        if (
-            self.drw_epoch is not None
-            and not self.drw_active_
-            and len(self.history) > self.drw_epoch
-        ):
-            weights = class_balanced_weights(self.class_counts_, beta=self.cb_beta)
-            self.criterion_.set_class_weight(weights)
-            self.drw_active_ = True
 
     # -- predict --------------------------------------------------------------
 
     def _normalised_layer(self):
-        try:
-            layer = self.module_.get_submodule(self.weight_norm_layer)
-        except AttributeError as exc:
-            raise ValueError(
-                f"weight_norm_layer={self.weight_norm_layer!r} names no submodule of "
-                f"{type(self.module_).__name__}; give the name of its final linear "
-                "layer as in module_.named_modules()."
-            ) from exc
-        weight = getattr(layer, "weight", None)
-        n_classes = self._n_classes()
-        if weight is None or weight.ndim != 2 or weight.shape[0] != n_classes:
-            shape = None if weight is None else tuple(weight.shape)
-            raise ValueError(
-                f"weight_norm_layer={self.weight_norm_layer!r} must be a linear "
-                f"layer with one weight row per class ({n_classes}); its weight has "
-                f"shape {shape}."
-            )
-        return layer
+        return class_weight_layer(
+            self.module_,
+            self.weight_norm_layer,
+            param="weight_norm_layer",
+            n_classes=self._n_classes(),
+        )
 
     @contextmanager
     def _weight_normalised(self):
-        """Swap in w_y / ||w_y||^tau, and no bias, for the duration of a prediction.
+        """Predict with weight normalisation, when ``weight_norm_layer`` names a layer.
 
-        Kang et al.'s reference code scores ``features @ normalised_weights.T``: the
-        bias is dropped, as a per-class bias would carry the class frequencies the
-        normalisation removes from the weights.
+        The same swap as :func:`weight_normalised`, with the net's parameter names
+        in the messages.
         """
         self._check_predict_params()  # also for skorch's forward and validation
         if self.weight_norm_layer is None:
             yield
             return
-        layer = self._normalised_layer()
-        original = layer.weight.data
-        bias = getattr(layer, "bias", None)
-        original_bias = None if bias is None else bias.data
-        norms = original.norm(dim=1, keepdim=True).clamp_min(torch.finfo().tiny)
-        layer.weight.data = original / norms.pow(self.weight_norm_tau)
-        if original_bias is not None:
-            layer.bias.data = torch.zeros_like(original_bias)
-        try:
+        with normalised_weights(self._normalised_layer(), self.weight_norm_tau):
             yield
-        finally:
-            layer.weight.data = original
-            if original_bias is not None:
-                layer.bias.data = original_bias
 
     def evaluation_step(self, batch, training=False):
         with self._weight_normalised():
@@ -845,6 +864,10 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 "This LogitAdjustedNet is not fitted yet; call fit(X, y) first."
             )
         self._check_predict_params()
+        # LogitAdjustedClassifier's shift, refused (before any work) if it overflows.
+        shift = None
+        if self.posthoc_tau:
+            shift = _prior_shift(self.posthoc_tau, self.priors_, None, "posthoc_tau")
         X, n_features = self._prepare_X(X)
         self._check_n_features(n_features)
         chunks = []
@@ -853,9 +876,13 @@ class LogitAdjustedNet(NeuralNetClassifier):
             chunks.append(to_numpy(out.float()).astype(np.float64))
         logits = np.concatenate(chunks, axis=0)
         self._check_logits(logits)
-        if self.posthoc_tau:
-            logits = logits - self.posthoc_tau * np.log(self.priors_)
-        return logits
+        if shift is None:
+            return logits
+        with np.errstate(over="ignore"):  # an overflow is refused just below
+            adjusted = logits - shift
+        # -inf logits (a class ruled out) stay -inf; the finite ones must stay finite.
+        _check_finite_adjustment(adjusted[np.isfinite(logits)], "logits")
+        return adjusted
 
     def _check_logits(self, logits):
         """The module must give one logit per class, none of them NaN or +inf."""
