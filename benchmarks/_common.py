@@ -39,6 +39,11 @@ def progress(iterable, total=None, desc=""):
         print(file=sys.stderr)
 
 
+def note(message):
+    """Print a timestamped progress message on stderr (for steps without a count)."""
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def mean_std(values, percent=True):
     """``"12.34 ± 0.56"`` of a list of numbers (in percent by default)."""
     values = np.asarray(values, dtype=float) * (100 if percent else 1)

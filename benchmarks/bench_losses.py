@@ -27,12 +27,12 @@ Run: python benchmarks/bench_losses.py [--quick] [--repeats 21] [--threads 1]
 import argparse
 import random
 import statistics
-import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from _common import markdown_table, note
 from torch.overrides import TorchFunctionMode
 
 from sklearn_lt.datasets import long_tailed_counts
@@ -47,10 +47,6 @@ from sklearn_lt.losses import (
 
 N_SAMPLES = 256
 TARGET_RATIO = 1.1
-
-
-def progress(message):
-    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def make_losses(n_classes, device):
@@ -154,19 +150,12 @@ def largest_tensors(loss, logits, target):
     return recorder.largest, max(saved)
 
 
-def markdown_table(header, rows):
-    lines = ["| " + " | ".join(header) + " |"]
-    lines.append("|" + "|".join("---" for _ in header) + "|")
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def run_device(device, class_sizes, repeats, block_seconds):
     generator = torch.Generator().manual_seed(0)
     times = {}
     memory = {}
     for n_classes in class_sizes:
-        progress(f"{device}: C={n_classes}")
+        note(f"{device}: C={n_classes}")
         logits = torch.randn(N_SAMPLES, n_classes, generator=generator).to(device)
         logits.requires_grad_(True)
         target = torch.randint(0, n_classes, (N_SAMPLES,), generator=generator)
