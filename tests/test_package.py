@@ -165,6 +165,94 @@ def test_the_package_has_no_import_cycle():
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
+# The floors of docs/design.rst, lowest first. A module imports only from floors below
+# its own; modules of one subpackage (losses, net) may import each other (acyclic, as
+# above). A new module must be given a floor here: that is the design decision.
+FLOORS = {
+    "sklearn_lt._compat": 0,
+    "sklearn_lt._validation": 1,
+    "sklearn_lt.priors": 2,
+    "sklearn_lt.metrics": 2,
+    "sklearn_lt.datasets": 2,
+    "sklearn_lt._posthoc": 3,
+    "sklearn_lt._evaluation": 3,
+    "sklearn_lt.losses": 3,
+    "sklearn_lt._tuning": 4,
+    "sklearn_lt.label_shift": 4,
+    "sklearn_lt.report": 4,
+    "sklearn_lt.plotting": 4,
+    "sklearn_lt.net": 4,
+    "sklearn_lt": 5,
+}
+
+
+def _floor_of(module):
+    """The floor of a module: its own entry, else its subpackage's."""
+    name = module
+    while name not in FLOORS:
+        if "." not in name:
+            raise KeyError(module)
+        name = name.rpartition(".")[0]
+    return FLOORS[name]
+
+
+def _subpackage(module):
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 else None
+
+
+def _upward_imports(graph):
+    """``(importer, imported)`` pairs that do not go strictly down a floor."""
+    upward = []
+    for module, targets in graph.items():
+        for target in targets:
+            if _subpackage(module) and _subpackage(module) == _subpackage(target):
+                continue
+            if target.startswith(module + "."):  # a package imports its own parts
+                continue
+            if _floor_of(target) >= _floor_of(module):
+                upward.append((module, target))
+    return sorted(upward)
+
+
+def test_every_module_has_a_floor():
+    graph, _ = _import_graph()
+    missing = []
+    for module in graph:
+        try:
+            _floor_of(module)
+        except KeyError:
+            missing.append(module)
+    assert not missing, (
+        f"modules without a floor: {missing}; add each to FLOORS in this file and to "
+        "the table of docs/design.rst"
+    )
+
+
+def test_imports_only_go_down_the_floors():
+    graph, _ = _import_graph()
+    upward = _upward_imports(graph)
+    assert not upward, "imports that do not go down a floor (see docs/design.rst): " + (
+        ", ".join(
+            f"{a} -> {b} (floor {_floor_of(a)} -> {_floor_of(b)})" for a, b in upward
+        )
+    )
+
+
+def test_the_floor_check_sees_an_upward_and_a_sideways_import():
+    graph = {
+        "sklearn_lt.priors": {"sklearn_lt._posthoc"},  # up
+        "sklearn_lt.metrics": {"sklearn_lt.datasets"},  # sideways
+        "sklearn_lt.losses._ldam": {"sklearn_lt.losses._base"},  # inside a package
+        "sklearn_lt.net": {"sklearn_lt.net._classifier"},  # a package's own part
+        "sklearn_lt.report": {"sklearn_lt.metrics"},  # down
+    }
+    assert _upward_imports(graph) == [
+        ("sklearn_lt.metrics", "sklearn_lt.datasets"),
+        ("sklearn_lt.priors", "sklearn_lt._posthoc"),
+    ]
+
+
 def test_priors_imports_no_estimator():
     # Transitively: priors is plain numpy on the ground floor (_validation, _compat).
     graph, _ = _import_graph()
