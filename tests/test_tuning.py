@@ -245,6 +245,30 @@ def test_frozen_estimator_is_scored_on_each_fold_with_the_priors_of_all_y(counti
     assert_array_equal(tuner.predict(X), fixed.predict(X))
 
 
+@pytest.mark.parametrize("scoring", ["accuracy", "neg_log_loss"])
+def test_frozen_estimator_with_a_scorer_gives_the_grid_search_scores(scoring):
+    X, y = _long_tailed(n_samples=1500)
+    base = LogisticRegression().fit(X[:1000], y[:1000])
+    X_val, y_val = X[1000:], y[1000:]
+    priors = np.bincount(y[:1000]) / 1000  # the same priors on both sides
+    frozen = FrozenEstimator(base)
+    tuner = LogitAdjustedClassifierCV(
+        frozen, taus=TAUS, cv=CV, scoring=scoring, priors=priors
+    ).fit(X_val, y_val)
+    search = GridSearchCV(
+        LogitAdjustedClassifier(frozen, priors=priors),
+        {"tau": TAUS},
+        scoring=scoring,
+        cv=CV,
+    ).fit(X_val, y_val)
+    # The same model, priors and adjusted scores on the same folds: equal
+    # predictions, and probabilities to rounding, far inside rtol 1e-7.
+    assert_allclose(
+        tuner.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"]
+    )
+    assert tuner.best_tau_ == search.best_params_["tau"]
+
+
 def test_frozen_estimator_on_one_split_of_all_data_equals_prefit():
     X, y = _long_tailed(n_samples=1500)
     base = LogisticRegression().fit(X[:1000], y[:1000])
