@@ -1,5 +1,7 @@
 """LogitsClassifier: logits computed elsewhere as a scikit-learn classifier."""
 
+import pickle
+
 import numpy as np
 import pytest
 from _tolerance import EPS64, rounding_atol
@@ -177,3 +179,13 @@ def test_frozen_logits_tune_tau_with_given_training_priors():
     # The best mean error beats the next by ~0.02 (measured), far above rounding.
     assert tuner.best_tau_ == taus[np.argmin(mean_error)]
     assert tuner.best_tau_ > 0  # the logits carry the training prior
+
+
+def test_pickled_model_predicts_the_same():
+    # check_estimators_pickle fits on features, so it cannot run (test_common).
+    logits, y, _ = _logits()
+    model = LogitsClassifier(classes=np.array(["a", "b", "c", "d"])).fit(logits)
+    restored = pickle.loads(pickle.dumps(model))
+    assert_array_equal(restored.classes_, model.classes_)
+    # The same arithmetic on the same numbers: equal.
+    assert_array_equal(restored.predict_proba(logits), model.predict_proba(logits))
