@@ -8,6 +8,8 @@ LogitAdjustedClassifierCV
     The same, with ``tau`` chosen by cross-validation at the cost of one fit per split.
 logit_adjust
     The same adjustment on arrays of logits or probabilities.
+LogitsClassifier
+    A classifier whose input is logits computed elsewhere (e.g. by a trained net).
 sklearn_lt.datasets
     ``make_long_tailed`` (CIFAR-LT profiles) and the paper's synthetic Gaussian problem.
 sklearn_lt.metrics
@@ -33,6 +35,7 @@ use.
 import importlib
 
 from . import datasets, label_shift, metrics, plotting, priors, report
+from ._logits import LogitsClassifier
 from ._posthoc import LogitAdjustedClassifier, logit_adjust
 from ._tuning import LogitAdjustedClassifierCV
 from .metrics import balanced_error, balanced_error_scorer
@@ -73,6 +76,7 @@ def __dir__():
 __all__ = [
     "LogitAdjustedClassifier",
     "LogitAdjustedClassifierCV",
+    "LogitsClassifier",
     "__version__",
     "balanced_error",
     "balanced_error_scorer",

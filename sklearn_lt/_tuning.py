@@ -7,15 +7,16 @@ the whole grid on them, and refits once on all the data: about the cost of one
 ``cross_validate``, whatever the number of candidates.
 """
 
-import inspect
 import warnings
+from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
 from scipy.stats import rankdata
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.metrics import get_scorer, get_scorer_names
+from sklearn.frozen import FrozenEstimator
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils import indexable
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
@@ -75,71 +76,77 @@ def _tau_grid(taus):
     return grid
 
 
+# scikit-learn's scorer names (sklearn.metrics.get_scorer_names()) whose metric is
+# a regression metric, with that metric's name: class labels are not quantities.
+_REGRESSION_SCORERS = {
+    "d2_absolute_error_score": "d2_absolute_error_score",
+    "explained_variance": "explained_variance_score",
+    "neg_max_error": "max_error",
+    "neg_mean_absolute_error": "mean_absolute_error",
+    "neg_mean_absolute_percentage_error": "mean_absolute_percentage_error",
+    "neg_mean_gamma_deviance": "mean_gamma_deviance",
+    "neg_mean_poisson_deviance": "mean_poisson_deviance",
+    "neg_mean_squared_error": "mean_squared_error",
+    "neg_mean_squared_log_error": "mean_squared_log_error",
+    "neg_median_absolute_error": "median_absolute_error",
+    "neg_root_mean_squared_error": "root_mean_squared_error",
+    "neg_root_mean_squared_log_error": "root_mean_squared_log_error",
+    "r2": "r2_score",
+}
+
+
 def _check_scorer(scoring):
-    """Return a scorer (or None for balanced error), failing early on misuse."""
+    """The scorer of ``scoring`` (None: balanced error), failing early on misuse.
+
+    scikit-learn's ``check_scoring`` turns a name into its scorer and refuses its
+    own metric functions (``accuracy_score``, ...) passed as scorers; the same
+    mistake with this package's metrics, and a regression scorer's name, are
+    refused here.
+    """
     if scoring is None:
         return None
-    if isinstance(scoring, str):
-        return _check_classification_scorer(get_scorer(scoring), scoring)
-    try:
-        signature = inspect.signature(scoring)
-    except (TypeError, ValueError):  # some builtins have no signature: trust them
-        return _check_classification_scorer(scoring, scoring)
-    parameters = list(signature.parameters)
-    if parameters and parameters[0] in ("y_true", "y"):
+    if isinstance(scoring, str) and scoring in _REGRESSION_SCORERS:
+        raise ValueError(
+            f"scoring={scoring!r} is a regression metric "
+            f"({_REGRESSION_SCORERS[scoring]}), which cannot score a classifier's "
+            "class labels. Use a classification scorer, such as "
+            "sklearn_lt.metrics.balanced_error_scorer or 'f1_macro'."
+        )
+    # As check_scoring does for sklearn.metrics: a scorer is an object made by
+    # make_scorer, never a function of this package's metrics module.
+    module = getattr(scoring, "__module__", None) or ""
+    if callable(scoring) and module.split(".")[:2] == ["sklearn_lt", "metrics"]:
         raise ValueError(
             f"scoring={scoring!r} looks like a metric, called as metric(y_true, "
             "y_pred), not a scorer, called as scorer(estimator, X, y). Wrap it: "
-            "sklearn.metrics.make_scorer(metric, greater_is_better=...)."
+            "sklearn.metrics.make_scorer(metric, greater_is_better=...), or use "
+            "sklearn_lt.metrics.balanced_error_scorer."
         )
-    try:
-        signature.bind(None, None, None)
-    except TypeError as exc:
-        raise ValueError(
-            f"scoring={scoring!r} cannot be called as scoring(estimator, X, y). Pass a "
-            "scorer name such as 'accuracy', a scorer from "
-            "sklearn.metrics.make_scorer, or sklearn_lt.metrics.balanced_error_scorer."
-        ) from exc
-    return _check_classification_scorer(scoring, scoring)
-
-
-def _check_classification_scorer(scorer, scoring):
-    """Refuse scikit-learn's regression scorers: class labels are not quantities."""
-    metric = getattr(scorer, "_score_func", None)
-    if getattr(metric, "__module__", "").startswith("sklearn.metrics._regression"):
-        raise ValueError(
-            f"scoring={scoring!r} is a regression metric ({metric.__name__}), which "
-            "cannot score a classifier's class labels. Use a classification scorer, "
-            "such as sklearn_lt.metrics.balanced_error_scorer or 'f1_macro'."
-        )
-    return scorer
+    return check_scoring(scoring=scoring)
 
 
 class _FoldAdjuster(LogitAdjustedClassifier):
-    """A fitted adjuster for one validation fold that reuses the fold's scores.
+    """The adjustment of one split's fitted model, serving its cached scores.
 
     Scorers call ``predict`` (or ``predict_proba``, ...) on the validation data once
     per tau; the scores are computed once and served from the cache when the
-    scorer passes that same ``X`` object. Any other ``X`` is scored afresh.
+    scorer passes that same ``X`` object. Any other ``X`` is scored afresh. Built
+    with the parameters of a ``LogitAdjustedClassifier`` (``estimator`` the fitted
+    model), then given its fitted state by :meth:`_use_fold` instead of ``fit``.
     """
 
-    def __init__(
-        self, estimator, *, classes, priors, target_priors, response_method, X, scores
-    ):
-        # One batch: the cached scores are those of the whole validation set.
-        # priors="train" with the fold's priors as its frequencies: used as given.
-        super().__init__(
-            estimator,
-            priors="train",
-            response_method=response_method,
-            batch_size=max(1, _num_samples(X)),
-            target_priors=target_priors,
-        )
-        self.estimator_ = estimator
-        self.classes_ = classes
+    def _use_fold(self, priors, X, scores):
+        """Use ``estimator`` as fitted, with the fold's priors and ``X``'s scores.
+
+        ``priors`` (aligned with the estimator's ``classes_``) stand in for the
+        training frequencies, which ``priors="train"`` uses as given.
+        """
+        self.estimator_ = self.estimator
+        self.classes_ = self.estimator.classes_
         self.train_priors_ = priors
         self._cached_X = X
         self._cached_scores = scores
+        return self
 
     def _scores(self, X, method):
         if X is self._cached_X:
@@ -159,7 +166,7 @@ def _warn_on_search_result(taus, mean_score, best_index):
             "predictions (e.g. error_score, classes missing from the validation "
             "folds).",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of fit, through _fit_context
         )
         return
     if bad.any():
@@ -167,7 +174,7 @@ def _warn_on_search_result(taus, mean_score, best_index):
             f"{int(bad.sum())} of the {taus.size} taus scored NaN or infinite "
             f"(taus {preview(taus[bad])}); they were left out of the choice.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of fit, through _fit_context
         )
     if taus.size > 1 and taus[best_index] == taus.max() > taus.min():
         warnings.warn(
@@ -175,7 +182,7 @@ def _warn_on_search_result(taus, mean_score, best_index):
             "larger tau may score better still. Widen the grid, e.g. "
             f"taus=np.linspace(0, {2 * taus.max():g}, {2 * taus.size - 1}).",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of fit, through _fit_context
         )
 
 
@@ -184,12 +191,63 @@ def _describe(value):
     return repr(value) if isinstance(value, str) else preview(np.round(value, 4))
 
 
-def _fold_priors(priors_param, labels, classes, sample_weight, all_classes, priors):
-    """Priors for the classes a fold's model knows."""
-    if isinstance(priors_param, str):  # "train": the fold's own training labels
-        return _resolve_priors("train", labels, classes, sample_weight)
-    fold_priors = priors[label_indices(classes, all_classes, name="the fold's classes")]
-    return fold_priors / fold_priors.sum()
+@dataclass(frozen=True, eq=False)
+class _SweepSpec:
+    """What every split of the search shares, resolved once in ``fit``.
+
+    ``estimator`` is cloned and fitted on each split's training part, or, with
+    ``frozen`` (a ``FrozenEstimator``, or ``cv="prefit"``), scored as it is.
+    ``classes``, ``bands``, ``priors`` and ``target_priors`` are those of all the
+    data, aligned with ``classes``; ``fold_priors_from_train`` (``priors="train"``)
+    gives each refitted split the priors of its own training part.
+    """
+
+    estimator: object
+    frozen: bool
+    taus: np.ndarray
+    scorer: object  # None: minus the balanced (or target-weighted) error
+    response_method: str
+    batch_size: object
+    classes: np.ndarray
+    bands: np.ndarray
+    priors: np.ndarray
+    fold_priors_from_train: bool
+    target_priors: np.ndarray
+
+    @property
+    def uniform_target(self):
+        return bool(np.all(self.target_priors == self.target_priors[0]))
+
+
+@dataclass(frozen=True, eq=False)
+class _SearchData:
+    """The data searched on: ``X``, ``y``, their labels, weights, fit parameters."""
+
+    X: object
+    y: object
+    labels: np.ndarray
+    sample_weight: object
+    fit_params: dict
+
+
+def _fit_split(spec, data, train):
+    """The split's model and its priors, aligned with the model's classes."""
+    if spec.frozen:
+        return spec.estimator, spec.priors
+    model = clone(spec.estimator).fit(
+        _safe_indexing(data.X, train),
+        _safe_indexing(data.y, train),
+        **_check_method_params(data.X, data.fit_params, indices=train),
+    )
+    if spec.fold_priors_from_train:
+        weight = None if data.sample_weight is None else data.sample_weight[train]
+        return model, _resolve_priors(
+            "train", data.labels[train], model.classes_, weight
+        )
+    fold_priors = spec.priors[
+        label_indices(model.classes_, spec.classes, name="the fold's classes")
+    ]
+    return model, fold_priors / fold_priors.sum()
 
 
 # Scores swept at once over all the taus: 128 KiB (a CPU's L2 cache), at least 256
@@ -198,120 +256,106 @@ _SWEEP_CHUNK_BYTES = 128 * 1024
 _SWEEP_MIN_ROWS = 256
 
 
-def _fit_and_sweep(
-    estimator,
-    X,
-    y,
-    labels,
-    train,
-    test,
-    *,
-    prefit,
-    fit_params,
-    sample_weight,
-    priors_param,
-    priors,
-    all_classes,
-    bands,
-    response_method,
-    taus,
-    scorer,
-    batch_size,
-    target_priors,
-):
-    """Fit on one split, score its validation part once, evaluate every tau."""
-    uniform_target = np.all(target_priors == target_priors[0])
-    if prefit:
-        fitted = estimator
-        fold_priors = priors
-    else:
-        fitted = clone(estimator).fit(
-            _safe_indexing(X, train),
-            _safe_indexing(y, train),
-            **_check_method_params(X, fit_params, indices=train),
-        )
-        fold_weight = None if sample_weight is None else sample_weight[train]
-        fold_priors = _fold_priors(
-            priors_param,
-            labels[train],
-            fitted.classes_,
-            fold_weight,
-            all_classes,
-            priors,
-        )
-    X_test = _safe_indexing(X, test)
-    fold_target = target_priors[label_indices(fitted.classes_, all_classes)]
-    # The per-tau shift: log(priors) - log(target priors), as in prediction.
-    log_priors = np.log(fold_priors) - np.log(fold_target / fold_target.sum())
-    n_fold_classes = fitted.classes_.size
-    # Class codes in the classes of the whole data, for the error rates.
-    true_idx = label_indices(labels[test], all_classes)
-    n_classes = all_classes.size
-    # Each validation label as a column of the fold's model (-1 if it never saw the
-    # class), so that a prediction is compared without mapping it back.
-    all_to_fold = np.full(n_classes, -1)
-    all_to_fold[label_indices(fitted.classes_, all_classes)] = np.arange(
-        fitted.classes_.size
-    )
-    true_fold = all_to_fold[true_idx]
-    support = np.bincount(true_idx, minlength=n_classes)
-    hits = np.zeros((taus.size, n_classes))
-    wrong = np.zeros(taus.size)
+def _count_correct(spec, model, log_priors, X_test, true_idx, true_fold):
+    """Per tau, the correct predictions of each class and the number of mistakes.
+
+    ``true_idx`` codes each validation label in the classes of all the data,
+    ``true_fold`` in the model's (-1 for a class it never saw).
+    """
+    n_classes, n_fold_classes = spec.classes.size, model.classes_.size
+    hits = np.zeros((spec.taus.size, n_classes))
+    wrong = np.zeros(spec.taus.size)
     # A batch of validation rows at a time: the extra memory is one batch of scores
     # (batch_size x n_classes), whatever the size of the validation set.
     # Every tau re-reads the scores: sweep them in chunks small enough to stay in
     # the CPU cache across the taus (about 35% faster than whole batches).
-    chunk = max(_SWEEP_MIN_ROWS, _SWEEP_CHUNK_BYTES // (8 * fitted.classes_.size))
-    for rows, X_rows in _row_batches(X_test, batch_size, fitted.classes_.size):
-        scores = _estimator_scores(fitted, response_method, X_rows, n_fold_classes)
+    chunk = max(_SWEEP_MIN_ROWS, _SWEEP_CHUNK_BYTES // (8 * n_fold_classes))
+    for rows, X_rows in _row_batches(X_test, spec.batch_size, n_fold_classes):
+        scores = _estimator_scores(model, spec.response_method, X_rows, n_fold_classes)
         batch_true, batch_fold = true_idx[rows], true_fold[rows]
         for start in range(0, scores.shape[0], chunk):
             part = scores[start : start + chunk]
             part_true = batch_true[start : start + chunk]
             part_fold = batch_fold[start : start + chunk]
             adjusted = np.empty_like(part)
-            for i, tau in enumerate(taus):
+            for i, tau in enumerate(spec.taus):
                 np.subtract(part, tau * log_priors, out=adjusted)
                 correct = adjusted.argmax(axis=1) == part_fold
                 hits[i] += np.bincount(part_true, weights=correct, minlength=n_classes)
                 wrong[i] += correct.size - np.count_nonzero(correct)
+    return hits, wrong
 
+
+def _error_metrics(spec, hits, wrong, true_idx):
+    """The metrics of ``cv_results_`` for every tau, from the counts of one split."""
+    support = np.bincount(true_idx, minlength=spec.classes.size)
     seen = support > 0
     errors = _error_rates(hits, support)
-    out = {metric: np.empty(taus.size) for metric in _METRICS}
+    out = {metric: np.empty(spec.taus.size) for metric in _METRICS}
     out["balanced_error"] = errors[:, seen].mean(axis=1)
     out["error"] = wrong / true_idx.size
     for band in _BANDS:
-        in_band = seen & (bands == band)
+        in_band = seen & (spec.bands == band)
         out[f"{band}_error"] = (
             errors[:, in_band].mean(axis=1)
             if in_band.any()
-            else np.full(taus.size, np.nan)
+            else np.full(spec.taus.size, np.nan)
         )
-    if scorer is None:
-        if uniform_target:
-            out["score"] = -out["balanced_error"]
-        else:
-            # The error under the target distribution: per-class errors weighted
-            # by the target priors of the classes seen in validation.
-            weights = target_priors[seen] / target_priors[seen].sum()
-            out["score"] = -(errors[:, seen] @ weights)
-        return out
-    # A scorer calls the model on the whole validation set: score it once, and
-    # let every tau reuse those scores.
-    y_test = _safe_indexing(y, test)
+    if spec.uniform_target:
+        out["score"] = -out["balanced_error"]
+    else:
+        # The error under the target distribution: per-class errors weighted
+        # by the target priors of the classes seen in validation.
+        weights = spec.target_priors[seen] / spec.target_priors[seen].sum()
+        out["score"] = -(errors[:, seen] @ weights)
+    return out
+
+
+def _scorer_scores(spec, model, fold_priors, fold_target, X_test, y_test):
+    """The scorer's score of every tau on one split's validation part.
+
+    A scorer calls the model on the whole validation set: it is scored once, and
+    every tau reuses those scores.
+    """
+    scores = _estimator_scores(model, spec.response_method, X_test, model.classes_.size)
     adjuster = _FoldAdjuster(
-        fitted,
-        classes=fitted.classes_,
-        priors=fold_priors,
-        target_priors=None if uniform_target else fold_target / fold_target.sum(),
-        response_method=response_method,
-        X=X_test,
-        scores=_estimator_scores(fitted, response_method, X_test, n_fold_classes),
-    )
-    for i, tau in enumerate(taus):
+        model,
+        priors="train",
+        response_method=spec.response_method,
+        # One batch: the cached scores are those of the whole validation set.
+        batch_size=max(1, _num_samples(X_test)),
+        target_priors=None if spec.uniform_target else fold_target,
+    )._use_fold(fold_priors, X_test, scores)
+    out = np.empty(spec.taus.size)
+    for i, tau in enumerate(spec.taus):
         adjuster.tau = tau
-        out["score"][i] = scorer(adjuster, X_test, y_test)
+        out[i] = spec.scorer(adjuster, X_test, y_test)
+    return out
+
+
+def _fit_and_sweep(spec, data, train, test):
+    """Fit on one split, score its validation part once, evaluate every tau."""
+    model, fold_priors = _fit_split(spec, data, train)
+    X_test = _safe_indexing(data.X, test)
+    model_columns = label_indices(model.classes_, spec.classes)
+    fold_target = spec.target_priors[model_columns]
+    fold_target = fold_target / fold_target.sum()
+    # The per-tau shift: log(priors) - log(target priors), as in prediction.
+    log_priors = np.log(fold_priors) - np.log(fold_target)
+    # Class codes in the classes of all the data, for the error rates; and each
+    # validation label as a column of the fold's model (-1 if it never saw the
+    # class), so that a prediction is compared without mapping it back.
+    true_idx = label_indices(data.labels[test], spec.classes)
+    all_to_fold = np.full(spec.classes.size, -1)
+    all_to_fold[model_columns] = np.arange(model.classes_.size)
+    hits, wrong = _count_correct(
+        spec, model, log_priors, X_test, true_idx, all_to_fold[true_idx]
+    )
+    out = _error_metrics(spec, hits, wrong, true_idx)
+    if spec.scorer is not None:
+        out["score"] = _scorer_scores(
+            spec, model, fold_priors, fold_target, X_test, _safe_indexing(data.y, test)
+        )
     return out
 
 
@@ -326,17 +370,25 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
 
         \hat y(x) = \operatorname{argmax}_y \; f_y(x) - \tau \log \pi_y
 
-    changes only the predictions, never the fitted model. The ``tau`` with the best
+    changes only the predictions, never the fitted model (Menon et al., 2021,
+    "Long-tail learning via logit adjustment"). The ``tau`` with the best
     mean validation score (balanced error by default) is kept, and the estimator is
     refitted once on all the data. The whole search costs about one
     ``cross_validate`` of the estimator plus one fit, whatever the grid size.
+
+    An estimator fitted elsewhere is tuned as it is when wrapped in
+    :class:`sklearn.frozen.FrozenEstimator`, as in
+    :class:`LogitAdjustedClassifier`: it is never refitted, and each split
+    scores it on its validation part, with the priors of all of ``y``.
 
     Parameters
     ----------
     estimator : estimator instance
         A classifier with ``predict_log_proba`` or ``predict_proba`` (or
-        ``decision_function``, see ``response_method``). With ``cv="prefit"`` it
-        must be fitted already.
+        ``decision_function``, see ``response_method``). It is cloned and fitted
+        on each split; wrap an already fitted one in
+        :class:`~sklearn.frozen.FrozenEstimator` to tune ``tau`` for it without
+        refitting it.
 
     taus : int or array-like of shape (n_taus,), default=41
         Candidate values of ``tau``, each finite and ``>= 0``. An int ``n`` means
@@ -345,9 +397,10 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
     priors : "train", array-like of shape (n_classes,) or dict, default="train"
         Class priors, as in :class:`LogitAdjustedClassifier`. With ``"train"``,
         each split uses the priors of its own training part, and the final model
-        those of all of ``y``. With ``cv="prefit"`` the priors come from the ``y``
-        given to ``fit``, so that validation set must be drawn like the training
-        set; otherwise pass the training priors explicitly.
+        those of all of ``y``. With a ``FrozenEstimator`` (or ``cv="prefit"``)
+        every split uses the priors of all the ``y`` given to ``fit``, so that
+        data must be drawn like the estimator's training set; otherwise pass the
+        training priors explicitly.
 
     response_method : str, default="auto"
         Which output of the estimator gives the scores, as in
@@ -356,18 +409,26 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
     scoring : str, callable or None, default=None
         What ``tau`` is chosen for; greater is better. ``None`` is the balanced
         error (as :data:`sklearn_lt.metrics.balanced_error_scorer`, negated).
-        Otherwise a scorer name or a scorer ``scoring(estimator, X, y)``.
+        Otherwise a scorer name or a scorer ``scoring(estimator, X, y)``, checked
+        with :func:`sklearn.metrics.check_scoring`; regression scorers' names are
+        refused.
 
     cv : int, cross-validation generator, iterable or "prefit", default=None
         Splitting strategy, as in :func:`sklearn.model_selection.check_cv`;
-        ``None`` is 5-fold stratified. ``"prefit"``: ``estimator`` is already
-        fitted and the data given to ``fit`` is a held-out validation set, used
-        only to choose ``tau``.
+        ``None`` is 5-fold stratified. To score a ``FrozenEstimator`` on all the
+        data at once, pass one split whose validation part is everything:
+        ``cv=PredefinedSplit(np.zeros(len(y)))``.
+
+        .. deprecated:: 0.1
+            ``cv="prefit"`` (``estimator`` already fitted, the data given to
+            ``fit`` a held-out validation set) is deprecated and will be removed
+            in 0.3: pass ``FrozenEstimator(estimator)`` instead.
 
     refit : bool, default=True
         Whether to refit the estimator on all the data with the chosen ``tau``.
         With ``refit=False`` only the search results are kept and the tuner
-        cannot predict; with ``cv="prefit"`` the given estimator is used as it is.
+        cannot predict. A ``FrozenEstimator`` is used as it is (never refitted);
+        with ``cv="prefit"`` the given estimator is used whatever ``refit``.
 
     n_jobs : int, default=None
         Number of splits fitted in parallel. ``None`` means 1 unless in a
@@ -418,8 +479,9 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         Number of cross-validation splits (1 with ``cv="prefit"``).
 
     estimator_ : estimator instance
-        The estimator refitted on all the data (the given one with
-        ``cv="prefit"``); absent with ``refit=False``.
+        The estimator refitted on all the data (the ``FrozenEstimator`` itself
+        when one was given, the given estimator with ``cv="prefit"``); absent
+        with ``refit=False``.
 
     classes_ : ndarray of shape (n_classes,)
         Class labels.
@@ -440,6 +502,8 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
     --------
     LogitAdjustedClassifier : The adjustment with a fixed ``tau``; its
         ``memory`` parameter makes a plain ``GridSearchCV`` over ``tau`` cheap too.
+    LogitsClassifier : Logits computed elsewhere as an estimator, to tune
+        ``tau`` on them through a ``FrozenEstimator``.
 
     Examples
     --------
@@ -453,6 +517,14 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
     >>> search.taus_.size, search.n_splits_
     (21, 5)
     >>> bool(search.best_score_ >= search.cv_results_["mean_test_score"][0])
+    True
+
+    A model fitted elsewhere, frozen: only ``tau`` is chosen.
+
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> model = LogisticRegression().fit(X[:1000], y[:1000])
+    >>> frozen = LogitAdjustedClassifierCV(FrozenEstimator(model), taus=21)
+    >>> frozen.fit(X[1000:], y[1000:]).estimator_.estimator is model
     True
     """
 
@@ -479,8 +551,6 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         batch_size=None,
         target_priors=None,
     ):
-        self.batch_size = batch_size
-        self.target_priors = target_priors
         self.estimator = estimator
         self.taus = taus
         self.priors = priors
@@ -489,6 +559,8 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         self.cv = cv
         self.refit = refit
         self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.target_priors = target_priors
 
     # What the search depended on: changed after fit, best_tau_ would be stale.
     _searched_params = ("priors", "target_priors", "response_method")
@@ -532,6 +604,38 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
     def _prefit(self):
         return isinstance(self.cv, str) and self.cv == "prefit"
 
+    def _check_frozen(self):
+        """Whether the estimator is scored as it is, never fitted; it must be fitted.
+
+        True for a ``FrozenEstimator``, and for the deprecated ``cv="prefit"``
+        (scikit-learn's way to pass a fitted model is now a ``FrozenEstimator``).
+        """
+        if self._prefit:
+            warnings.warn(
+                'cv="prefit" is deprecated and will be removed in 0.3. Pass the '
+                "fitted estimator wrapped in sklearn.frozen.FrozenEstimator "
+                "instead: LogitAdjustedClassifierCV(FrozenEstimator(estimator)) "
+                "tunes tau without refitting it, scoring it on each validation "
+                "part of cv; cv=PredefinedSplit(np.zeros(len(y))) scores it on "
+                'all the data at once, as cv="prefit" did.',
+                FutureWarning,
+                stacklevel=4,  # the caller of fit, through _fit_context
+            )
+            how, model = 'cv="prefit"', self.estimator
+        elif isinstance(self.estimator, FrozenEstimator):
+            how, model = "A FrozenEstimator", self.estimator.estimator
+        else:
+            return False
+        try:
+            check_is_fitted(self.estimator)
+        except NotFittedError as exc:
+            raise NotFittedError(
+                f"{how} needs a fitted estimator, but {type(model).__name__} is "
+                "not fitted. Fit it on training data first, or pass the unfitted "
+                "estimator itself, to fit it on each split of cv."
+            ) from exc
+        return True
+
     @_fit_context(
         # the wrapped estimator is validated when it is fitted
         prefer_skip_nested_validation=False
@@ -542,7 +646,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         Parameters
         ----------
         X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
-            Training data (with ``cv="prefit"``: the held-out validation data).
+            Training data (for a ``FrozenEstimator``: held-out validation data).
 
         y : array-like of shape (n_samples,)
             Class labels (numbers or strings).
@@ -564,21 +668,12 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         # Cheap checks first: nothing is fitted before all of them pass.
         taus = _tau_grid(self.taus)
         scorer = _check_scorer(self.scoring)
-        prefit = self._prefit
-        if prefit:
-            try:
-                check_is_fitted(self.estimator)
-            except NotFittedError as exc:
-                raise NotFittedError(
-                    f'cv="prefit" needs a fitted estimator, but '
-                    f"{type(self.estimator).__name__} is not fitted. Fit it on "
-                    "training data first, or use cross-validation (cv=5)."
-                ) from exc
+        frozen = self._check_frozen()
         X, y = indexable(X, y)
         labels = _check_targets(y)
         response_method = _resolve_response_method(self.estimator, self.response_method)
         classes = _check_two_classes(
-            self.estimator.classes_ if prefit else np.unique(labels)
+            self.estimator.classes_ if frozen else np.unique(labels)
         )
         class_counts = self._count_classes(labels, classes)
         priors = _resolve_priors(self.priors, labels, classes, sample_weight)
@@ -589,37 +684,32 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
             None if self.target_priors is None else target_priors,
             "the largest of taus",
         )
-        routed = self._fit_params(self.estimator, prefit, sample_weight, fit_params)
+        routed = self._fit_params(self.estimator, frozen, sample_weight, fit_params)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
 
-        if prefit:
+        if self._prefit:
             splits = [(np.zeros(0, dtype=int), np.arange(len(labels)))]
         else:
             cv = check_cv(self.cv, labels, classifier=True)
             splits = list(cv.split(X, labels, **routed.splitter.split))
+        spec = _SweepSpec(
+            estimator=self.estimator,
+            frozen=frozen,
+            taus=taus,
+            scorer=scorer,
+            response_method=response_method,
+            batch_size=self.batch_size,
+            classes=classes,
+            bands=frequency_bands(class_counts),
+            priors=priors,
+            # priors is "train" or the user's priors (its constraints)
+            fold_priors_from_train=isinstance(self.priors, str),
+            target_priors=target_priors,
+        )
+        data = _SearchData(X, y, labels, sample_weight, routed.estimator.fit)
         sweeps = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_and_sweep)(
-                self.estimator,
-                X,
-                y,
-                labels,
-                train,
-                test,
-                prefit=prefit,
-                fit_params=routed.estimator.fit,
-                sample_weight=sample_weight,
-                priors_param=self.priors,
-                priors=priors,
-                all_classes=classes,
-                bands=frequency_bands(class_counts),
-                response_method=response_method,
-                taus=taus,
-                scorer=scorer,
-                batch_size=self.batch_size,
-                target_priors=target_priors,
-            )
-            for train, test in splits
+            delayed(_fit_and_sweep)(spec, data, train, test) for train, test in splits
         )
         self.taus_ = taus
         self.n_splits_ = len(splits)
@@ -632,7 +722,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         self.best_score_ = float(mean_score[self.best_index_])
         _warn_on_search_result(taus, mean_score, self.best_index_)
 
-        if prefit:
+        if self._prefit or (frozen and self.refit):
             fitted = self.estimator
         elif self.refit:
             fitted = clone(self.estimator).fit(X, y, **routed.estimator.fit)

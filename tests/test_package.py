@@ -175,6 +175,7 @@ FLOORS = {
     "sklearn_lt.metrics": 2,
     "sklearn_lt.datasets": 2,
     "sklearn_lt._posthoc": 3,
+    "sklearn_lt._logits": 3,
     "sklearn_lt._evaluation": 3,
     "sklearn_lt.losses": 3,
     "sklearn_lt._tuning": 4,
@@ -188,12 +189,12 @@ FLOORS = {
 
 def _floor_of(module):
     """The floor of a module: its own entry, else its subpackage's."""
-    name = module
-    while name not in FLOORS:
-        if "." not in name:
-            raise KeyError(module)
-        name = name.rpartition(".")[0]
-    return FLOORS[name]
+    if module in FLOORS:
+        return FLOORS[module]
+    subpackage = _subpackage(module)
+    if subpackage in FLOORS:
+        return FLOORS[subpackage]
+    raise KeyError(module)
 
 
 def _subpackage(module):
@@ -237,6 +238,12 @@ def test_imports_only_go_down_the_floors():
             f"{a} -> {b} (floor {_floor_of(a)} -> {_floor_of(b)})" for a, b in upward
         )
     )
+
+
+def test_a_module_without_a_floor_is_not_given_the_packages():
+    with pytest.raises(KeyError):
+        _floor_of("sklearn_lt._new_module")
+    assert _floor_of("sklearn_lt.losses._ldam") == FLOORS["sklearn_lt.losses"]
 
 
 def test_the_floor_check_sees_an_upward_and_a_sideways_import():

@@ -8,7 +8,6 @@ import scipy.sparse as sp
 import sklearn
 from _tolerance import rounding_atol
 from numpy.testing import assert_allclose, assert_array_equal
-from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
 from sklearn.frozen import FrozenEstimator
@@ -16,7 +15,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.validation import validate_data
 
-from sklearn_lt import LogitAdjustedClassifier, LogitAdjustedClassifierCV
+from sklearn_lt import (
+    LogitAdjustedClassifier,
+    LogitAdjustedClassifierCV,
+    LogitsClassifier,
+)
 from sklearn_lt.metrics import balanced_error, many_medium_few_error
 
 
@@ -219,17 +222,6 @@ def test_in_place_adjustment_never_touches_the_estimators_arrays():
     assert_allclose(clf.decision_function(X), first)
 
 
-class Logits(ClassifierMixin, BaseEstimator):
-    """A model whose input X is already its logits (the docs' scaling example)."""
-
-    def fit(self, X, y=None):
-        self.classes_ = np.arange(X.shape[1])
-        return self
-
-    def predict_log_proba(self, X):
-        return log_softmax(X, axis=1)
-
-
 def test_precomputed_logits_route_of_the_scaling_page(tmp_path):
     rng = np.random.default_rng(0)
     n_classes = 50
@@ -250,10 +242,12 @@ def test_precomputed_logits_route_of_the_scaling_page(tmp_path):
     np.save(path, logits_test)
     mapped = np.load(path, mmap_mode="r")
 
-    model = FrozenEstimator(Logits().fit(logits_val))
-    tuner = LogitAdjustedClassifierCV(
-        model, cv="prefit", priors=train_priors, batch_size=256
-    ).fit(logits_val, y_val)
+    # The docs' scaling example: the validation logits as a frozen model.
+    classes = np.arange(n_classes)
+    model = FrozenEstimator(LogitsClassifier(classes=classes).fit(logits_val))
+    tuner = LogitAdjustedClassifierCV(model, priors=train_priors, batch_size=256).fit(
+        logits_val, y_val
+    )
     y_pred = tuner.predict(mapped)
     # Independent: argmax of logits - tau * log(priors), in numpy.
     expected = np.argmax(logits_test - tuner.best_tau_ * np.log(train_priors), axis=1)
@@ -263,7 +257,7 @@ def test_precomputed_logits_route_of_the_scaling_page(tmp_path):
     assert 0.5 <= tuner.best_tau_ <= 1.5
 
 
-class RecordingLogits(Logits):
+class RecordingLogits(LogitsClassifier):
     def predict_log_proba(self, X):
         self.calls_ = [*getattr(self, "calls_", []), X.shape[0]]
         return super().predict_log_proba(X)

@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import PredefinedSplit, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -116,10 +116,13 @@ def test_cv_tuner_scores_the_error_under_the_target_distribution():
     target = np.array([0.4, 0.6])
     taus = np.array([0.0, 0.5, 1.0, 1.5])
     tuner = LogitAdjustedClassifierCV(
-        FrozenEstimator(base), taus=taus, cv="prefit", target_priors=target
+        FrozenEstimator(base),
+        taus=taus,
+        cv=PredefinedSplit(np.zeros(y_val.size)),  # one split: all of X_val
+        target_priors=target,
     ).fit(X_val, y_val)
     log_proba = base.predict_log_proba(X_val)
-    priors = np.bincount(y_val) / y_val.size  # cv="prefit": priors from this y
+    priors = np.bincount(y_val) / y_val.size  # a FrozenEstimator: priors of this y
     for k, tau in enumerate(taus):
         y_pred = np.argmax(log_proba - tau * np.log(priors) + tau * np.log(target), 1)
         per_class = [np.mean(y_pred[y_val == c] != c) for c in (0, 1)]

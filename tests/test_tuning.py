@@ -7,11 +7,22 @@ from sklearn import config_context
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import make_scorer, mean_squared_error
-from sklearn.model_selection import GridSearchCV, GroupKFold, StratifiedKFold
+from sklearn.metrics import (
+    accuracy_score,
+    get_scorer_names,
+    make_scorer,
+    mean_squared_error,
+)
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    PredefinedSplit,
+    StratifiedKFold,
+)
 
 from sklearn_lt import LogitAdjustedClassifier, LogitAdjustedClassifierCV
 from sklearn_lt._compat import InvalidParameterError
+from sklearn_lt._tuning import _REGRESSION_SCORERS
 from sklearn_lt.metrics import balanced_error, balanced_error_scorer
 
 
@@ -36,6 +47,9 @@ _long_tailed = long_tailed_classification
 
 TAUS = np.linspace(0.0, 2.0, 9)
 CV = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+PREFIT_DEPRECATED = (
+    r'cv="prefit" is deprecated and will be removed in 0\.3.*FrozenEstimator'
+)
 
 
 def test_cv_scores_equal_grid_search_over_tau():
@@ -175,7 +189,9 @@ def test_prefit_uses_the_fitted_model_and_a_validation_set(counting):
     base = counting().fit(X[:1000], y[:1000])
     coef = base.coef_.copy()
     X_val, y_val = X[1000:], y[1000:]
-    tuner = LogitAdjustedClassifierCV(base, taus=TAUS, cv="prefit").fit(X_val, y_val)
+    tuner = LogitAdjustedClassifierCV(base, taus=TAUS, cv="prefit")
+    with pytest.warns(FutureWarning, match=PREFIT_DEPRECATED):
+        tuner.fit(X_val, y_val)
     assert counting.n_fits == 1
     assert tuner.estimator_ is base
     assert_array_equal(base.coef_, coef)
@@ -199,6 +215,104 @@ def test_frozen_estimator_with_cv_sweeps_each_validation_part(counting):
     tuner.fit(X, y)
     assert counting.n_fits == 1
     assert np.isfinite(tuner.best_score_)
+
+
+def test_frozen_estimator_is_scored_on_each_fold_with_the_priors_of_all_y(counting):
+    X, y = _long_tailed(n_samples=1500)
+    base = counting().fit(X[:1000], y[:1000])
+    coef = base.coef_.copy()
+    X_val, y_val = X[1000:], y[1000:]
+    frozen = FrozenEstimator(base)
+    tuner = LogitAdjustedClassifierCV(frozen, taus=TAUS, cv=CV).fit(X_val, y_val)
+    assert counting.n_fits == 1  # never refitted, on a split or on all the data
+    assert_array_equal(base.coef_, coef)
+    assert tuner.estimator_ is frozen and tuner.n_splits_ == 3
+    # Independent: the frozen model on each validation part, with the priors of
+    # all of y_val (as LogitAdjustedClassifier(FrozenEstimator(base)) uses).
+    log_priors = np.log(np.bincount(y_val) / y_val.size)
+    assert_allclose(tuner.priors_, np.exp(log_priors))  # both are counts / n
+    log_proba = np.log(base.predict_proba(X_val))
+    for k, (_, test) in enumerate(CV.split(X_val, y_val)):
+        errors = [
+            balanced_error(
+                y_val[test], np.argmax(log_proba[test] - tau * log_priors, axis=1)
+            )
+            for tau in TAUS
+        ]
+        # Ratios of counts on both sides: ~eps apart; a flipped prediction is 1/n.
+        assert_allclose(tuner.cv_results_[f"split{k}_test_balanced_error"], errors)
+    fixed = LogitAdjustedClassifier(frozen, tau=tuner.best_tau_).fit(X_val, y_val)
+    assert_array_equal(tuner.predict(X), fixed.predict(X))
+
+
+@pytest.mark.parametrize("scoring", ["accuracy", "neg_log_loss"])
+def test_frozen_estimator_with_a_scorer_gives_the_grid_search_scores(scoring):
+    X, y = _long_tailed(n_samples=1500)
+    base = LogisticRegression().fit(X[:1000], y[:1000])
+    X_val, y_val = X[1000:], y[1000:]
+    priors = np.bincount(y[:1000]) / 1000  # the same priors on both sides
+    frozen = FrozenEstimator(base)
+    tuner = LogitAdjustedClassifierCV(
+        frozen, taus=TAUS, cv=CV, scoring=scoring, priors=priors
+    ).fit(X_val, y_val)
+    search = GridSearchCV(
+        LogitAdjustedClassifier(frozen, priors=priors),
+        {"tau": TAUS},
+        scoring=scoring,
+        cv=CV,
+    ).fit(X_val, y_val)
+    # The same model, priors and adjusted scores on the same folds: equal
+    # predictions, and probabilities to rounding, far inside rtol 1e-7.
+    assert_allclose(
+        tuner.cv_results_["mean_test_score"], search.cv_results_["mean_test_score"]
+    )
+    assert tuner.best_tau_ == search.best_params_["tau"]
+
+
+def test_frozen_estimator_on_one_split_of_all_data_equals_prefit():
+    X, y = _long_tailed(n_samples=1500)
+    base = LogisticRegression().fit(X[:1000], y[:1000])
+    X_val, y_val = X[1000:], y[1000:]
+    whole = PredefinedSplit(np.zeros(y_val.size))  # one split: everything validates
+    frozen = LogitAdjustedClassifierCV(FrozenEstimator(base), taus=TAUS, cv=whole)
+    frozen.fit(X_val, y_val)
+    with pytest.warns(FutureWarning, match=PREFIT_DEPRECATED):
+        prefit = LogitAdjustedClassifierCV(base, taus=TAUS, cv="prefit")
+        prefit.fit(X_val, y_val)
+    # The same model, rows and priors through the same sweep: the same numbers.
+    for key, value in prefit.cv_results_.items():
+        assert_array_equal(frozen.cv_results_[key], value)
+    assert frozen.best_tau_ == prefit.best_tau_ and frozen.n_splits_ == 1
+    assert_array_equal(frozen.predict(X), prefit.predict(X))
+
+
+def test_frozen_estimator_with_refit_false_keeps_only_the_search():
+    X, y = _long_tailed()
+    base = LogisticRegression().fit(X, y)
+    tuner = LogitAdjustedClassifierCV(
+        FrozenEstimator(base), taus=TAUS, cv=CV, refit=False
+    ).fit(X, y)
+    assert not hasattr(tuner, "estimator_")
+    assert_array_equal(tuner.classes_, base.classes_)
+
+
+def test_frozen_estimator_ignores_sample_weight_for_the_model_only(counting):
+    # As in LogitAdjustedClassifier: the weights make the priors; the frozen
+    # model, fitted already, needs no sample_weight support.
+    X, y = _long_tailed()
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=y.size)
+    base = counting().fit(X, y)
+    tuner = LogitAdjustedClassifierCV(FrozenEstimator(base), taus=TAUS, cv=CV)
+    tuner.fit(X, y, sample_weight=w)
+    assert counting.n_fits == 1
+    # Weighted counts over their total, on both sides: ~eps apart.
+    assert_allclose(tuner.priors_, np.bincount(y, weights=w) / w.sum())
+
+
+def test_unfitted_frozen_estimator_is_rejected_before_any_work():
+    X, y = _long_tailed()
+    with pytest.raises(NotFittedError, match="FrozenEstimator needs a fitted"):
+        LogitAdjustedClassifierCV(FrozenEstimator(LogisticRegression())).fit(X, y)
 
 
 def test_user_priors_are_used_in_every_split():
@@ -297,13 +411,9 @@ def test_bad_tau_grid_is_rejected_before_any_fit(counting, taus, match):
     "scoring, error, match",
     [
         (balanced_error, ValueError, "looks like a metric.*make_scorer"),
-        (lambda estimator, X: 0.0, ValueError, "cannot be called as scoring"),
+        # scikit-learn's check_scoring refuses its own metric functions.
+        (accuracy_score, ValueError, "looks like it is a metric.*make_scorer"),
         ("r2", ValueError, r"regression metric \(r2_score\)"),
-        (
-            make_scorer(mean_squared_error, greater_is_better=False),
-            ValueError,
-            r"regression metric \(mean_squared_error\)",
-        ),
         ("not_a_scorer", InvalidParameterError, "'scoring' parameter"),
     ],
 )
@@ -314,9 +424,42 @@ def test_bad_scorer_is_rejected_before_any_fit(counting, scoring, error, match):
     assert counting.n_fits == 0
 
 
+@pytest.mark.parametrize("name", sorted(_REGRESSION_SCORERS))
+def test_every_regression_scorer_name_is_refused(name):
+    assert name in get_scorer_names()  # the list follows scikit-learn's names
+    X, y = _long_tailed()
+    with pytest.raises(ValueError, match="regression metric"):
+        LogitAdjustedClassifierCV(LogisticRegression(), scoring=name).fit(X, y)
+
+
+def test_scorer_objects_are_trusted_as_scikit_learn_does(counting):
+    # check_scoring takes any callable but sklearn.metrics' functions: a scorer
+    # object is the user's choice, even a regression one (labels 0..4 as numbers).
+    X, y = _long_tailed()
+    scorer = make_scorer(mean_squared_error, greater_is_better=False)
+    tuner = LogitAdjustedClassifierCV(counting(), taus=TAUS, cv=CV, scoring=scorer)
+    tuner.fit(X, y)
+    assert counting.n_fits == 3 + 1
+    assert np.all(tuner.cv_results_["mean_test_score"] <= 0)
+
+
+def test_scorer_with_the_wrong_signature_fails_at_its_first_call(counting):
+    # Not inspected beforehand (as in scikit-learn): Python's TypeError comes at
+    # the first score, after the first split's fit.
+    X, y = _long_tailed()
+    with pytest.raises(TypeError, match="positional argument"):
+        LogitAdjustedClassifierCV(counting(), scoring=lambda estimator, X: 0.0).fit(
+            X, y
+        )
+    assert counting.n_fits == 1
+
+
 def test_prefit_with_unfitted_estimator_is_rejected():
     X, y = _long_tailed()
-    with pytest.raises(NotFittedError, match='cv="prefit" needs a fitted estimator'):
+    with (
+        pytest.warns(FutureWarning, match=PREFIT_DEPRECATED),
+        pytest.raises(NotFittedError, match='cv="prefit" needs a fitted estimator'),
+    ):
         LogitAdjustedClassifierCV(LogisticRegression(), cv="prefit").fit(X, y)
 
 
