@@ -25,12 +25,12 @@ Run: python benchmarks/bench_tau_tuning.py [--quick] [--repeats 3]
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 import warnings
 
 import numpy as np
+from _common import note
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
@@ -57,10 +57,6 @@ def long_tailed_problem(n_max, n_classes, imbalance_ratio, n_features, seed=0):
         flip_y=0.0,
         random_state=seed,
     )
-
-
-def progress(message):
-    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def timed(func):
@@ -127,11 +123,11 @@ def main():
         runs["a"].append(seconds)
         seconds, fitted_cached = timed(cached_grid_search)
         runs["b"].append(seconds)
-        progress(
+        note(
             f"repeat {repeat + 1}/{args.repeats}: baseline {runs['baseline'][-1]:.1f} "
             f"s, (a) {runs['a'][-1]:.1f} s, (b) {runs['b'][-1]:.1f} s"
         )
-    progress(f"(c) runs {n_taus} x 5 fits, about {n_taus} baselines...")
+    note(f"(c) runs {n_taus} x 5 fits, about {n_taus} baselines...")
     seconds_c, fitted_plain = timed(lambda: grid_search(None))
     seconds_refit = timed(lambda: LogitAdjustedClassifier(base).fit(X, y))[0]
 
