@@ -115,6 +115,11 @@ def as_float_array(values, name, expected):
     ``expected`` describes what ``name`` should hold, for the message (e.g.
     "one prior per class, or a dict {label: prior}").
     """
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+        # A numeric array holds no bools: no element-wise look (a C x C margin
+        # matrix can hold tens of millions of entries). Lists still get it, as
+        # numpy turns [True, 2] into integers.
+        return np.asarray(values, dtype=np.float64)
     try:
         raw = np.asarray(values)
         if raw.dtype == object:

@@ -64,10 +64,6 @@ def as_float64(values, name):
     """An array-like or a tensor as a float64 ndarray (tensors copied to the CPU)."""
     if isinstance(values, torch.Tensor):
         return values.detach().to(device="cpu", dtype=torch.float64).numpy()
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
-        # A numeric array needs no element-wise look for bools (a C x C margin
-        # matrix can hold tens of millions of entries).
-        return np.asarray(values, dtype=np.float64)
     return as_float_array(values, name, "numbers (an array-like or a tensor)")
 
 
