@@ -35,9 +35,16 @@ from ._validation import (
 __all__ = [
     "balanced_error",
     "balanced_error_scorer",
+    "expected_cost",
     "frequency_bands",
+    "geometric_mean_recall",
+    "geometric_mean_recall_scorer",
+    "harmonic_mean_recall",
+    "harmonic_mean_recall_scorer",
     "many_medium_few_error",
     "per_class_error",
+    "worst_class_error",
+    "worst_class_error_scorer",
 ]
 
 # The frequency bands of classes, head to tail: the values of frequency_bands.
@@ -194,14 +201,22 @@ def balanced_error(y_true, y_pred, *, sample_weight=None):
     >>> balanced_error(y_true, [0, 0, 0, 0, 0])  # always predict the head class
     0.5
     """
+    return float(np.mean(_errors_of_true_classes(y_true, y_pred, sample_weight)))
+
+
+def _errors_of_true_classes(y_true, y_pred, sample_weight):
+    """Per-class errors of the classes in ``y_true``; warns of classes only predicted.
+
+    Called from a public metric: the warning points past it and its parameter
+    validation, at the metric's caller.
+    """
     errors = per_class_error(y_true, y_pred, sample_weight=sample_weight)
     seen = ~np.isnan(errors)
     if not np.all(seen):
-        # Past balanced_error and its parameter validation, to the caller.
         warnings.warn(
-            "y_pred contains classes not in y_true", UserWarning, stacklevel=3
+            "y_pred contains classes not in y_true", UserWarning, stacklevel=4
         )
-    return float(np.mean(errors[seen]))
+    return errors[seen]
 
 
 balanced_error_scorer = make_scorer(balanced_error, greater_is_better=False)
@@ -363,3 +378,249 @@ def many_medium_few_error(
         in_band = (bands == band) & ~np.isnan(errors)
         result[band] = float(np.mean(errors[in_band])) if in_band.any() else np.nan
     return result
+
+
+# --- Metrics for the decision a user really has (Narasimhan et al., 2015) ----------
+
+
+@validate_params(
+    {**_LABELS, "sample_weight": ["array-like", None]},
+    prefer_skip_nested_validation=True,
+)
+def worst_class_error(y_true, y_pred, *, sample_weight=None):
+    r"""The largest per-class error: :math:`\max_i \mathbb{P}(h(x) \neq y \mid y = i)`.
+
+    The error of the class served worst, the objective of Narasimhan & Menon
+    (2021), "Training over-parameterized models with non-decomposable
+    objectives". Lower is better. As in :func:`balanced_error`, the maximum runs
+    over the classes present in ``y_true``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each example.
+
+    Returns
+    -------
+    error : float
+        The worst per-class error, between 0 and 1.
+
+    See Also
+    --------
+    per_class_error : The error of each class.
+    balanced_error : Their mean.
+
+    Examples
+    --------
+    >>> from sklearn_lt.metrics import worst_class_error
+    >>> worst_class_error([0, 0, 1, 1, 2], [0, 0, 1, 0, 0])
+    1.0
+    """
+    return float(np.max(_errors_of_true_classes(y_true, y_pred, sample_weight)))
+
+
+@validate_params(
+    {**_LABELS, "sample_weight": ["array-like", None]},
+    prefer_skip_nested_validation=True,
+)
+def geometric_mean_recall(y_true, y_pred, *, sample_weight=None):
+    r"""Geometric mean of the per-class recalls.
+
+    .. math::
+
+        \mathrm{GM}(h) = \Big(\prod_{i=1}^{C} \mathbb{P}(h(x) = y \mid y = i)
+        \Big)^{1/C}
+
+    Computed in log space, so that many classes do not underflow the product; it
+    is 0 as soon as one class is never recognised. Greater is better. The product
+    runs over the classes present in ``y_true``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each example.
+
+    Returns
+    -------
+    score : float
+        Between 0 and 1.
+
+    See Also
+    --------
+    harmonic_mean_recall : The harmonic mean, still harsher on a poor class.
+
+    Examples
+    --------
+    >>> from sklearn_lt.metrics import geometric_mean_recall
+    >>> round(geometric_mean_recall([0, 0, 1, 1], [0, 0, 1, 0]), 4)  # sqrt(1 * 0.5)
+    0.7071
+    """
+    recalls = 1.0 - _errors_of_true_classes(y_true, y_pred, sample_weight)
+    if np.any(recalls <= 0):
+        return 0.0
+    return float(np.exp(np.mean(np.log(recalls))))
+
+
+@validate_params(
+    {**_LABELS, "sample_weight": ["array-like", None]},
+    prefer_skip_nested_validation=True,
+)
+def harmonic_mean_recall(y_true, y_pred, *, sample_weight=None):
+    r"""Harmonic mean of the per-class recalls.
+
+    .. math::
+
+        \mathrm{HM}(h) = C \Big/ \sum_{i=1}^{C} \frac{1}{\mathbb{P}(h(x) = y
+        \mid y = i)}
+
+    0 as soon as one class is never recognised. Greater is better. The sum runs
+    over the classes present in ``y_true``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each example.
+
+    Returns
+    -------
+    score : float
+        Between 0 and 1.
+
+    See Also
+    --------
+    geometric_mean_recall : The geometric mean of the same recalls.
+
+    Examples
+    --------
+    >>> from sklearn_lt.metrics import harmonic_mean_recall
+    >>> round(harmonic_mean_recall([0, 0, 1, 1], [0, 0, 1, 0]), 4)  # 2 / (1 + 2)
+    0.6667
+    """
+    recalls = 1.0 - _errors_of_true_classes(y_true, y_pred, sample_weight)
+    if np.any(recalls <= 0):
+        return 0.0
+    return float(recalls.size / np.sum(1.0 / recalls))
+
+
+def _check_cost_matrix(cost_matrix, labels):
+    """A (C, C) float64 cost matrix in the order of ``labels``, checked."""
+    n_classes = labels.size
+    cost = as_float_array(
+        cost_matrix, "cost_matrix", "a (n_classes, n_classes) array of costs"
+    )
+    if cost.shape != (n_classes, n_classes):
+        raise ValueError(
+            f"cost_matrix has shape {cost.shape}, but there are {n_classes} classes "
+            f"(labels={preview(labels)}); pass a ({n_classes}, {n_classes}) array, "
+            "cost_matrix[i, k] the cost of predicting labels[k] for class labels[i]."
+        )
+    bad = ~np.isfinite(cost) | (cost < 0)
+    if np.any(bad):
+        where = ", ".join(f"({i}, {k})" for i, k in np.argwhere(bad)[:5].tolist())
+        raise ValueError(
+            f"cost_matrix must hold finite costs >= 0, got {preview(cost[bad])} at "
+            f"(row, column) {where}{', ...' if bad.sum() > 5 else ''}; "
+            "shift or clip the costs (adding a constant to a row does not change "
+            "which prediction is best)."
+        )
+    free = np.flatnonzero(~cost.any(axis=1))
+    if free.size:
+        warnings.warn(
+            f"cost_matrix has all-zero rows for classes {preview(labels[free])}: "
+            "their errors cost nothing. If that is not meant, give those rows their "
+            "costs.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return cost
+
+
+@validate_params(
+    {
+        **_LABELS,
+        "cost_matrix": ["array-like"],
+        "labels": ["array-like", None],
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def expected_cost(y_true, y_pred, cost_matrix, *, labels=None, sample_weight=None):
+    r"""Mean cost of the predictions under a cost matrix (Elkan, 2001).
+
+    ``cost_matrix[i, k]`` is the cost of predicting class ``k`` for an example of
+    class ``i``. The expected cost is the (weighted) mean of
+    ``cost_matrix[y_true, y_pred]``. Lower is better. The 0-1 cost matrix gives the
+    error rate, and ``cost[i, k] = [i != k] / (C \pi_i)``, with :math:`\pi_i` the
+    frequency of class ``i`` in ``y_true``, the balanced error. For a scorer, pass
+    the matrix to :func:`sklearn.metrics.make_scorer`:
+    ``make_scorer(expected_cost, greater_is_better=False, cost_matrix=cost)``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+
+    cost_matrix : array-like of shape (n_classes, n_classes)
+        Finite costs >= 0, rows the true class and columns the predicted one, in
+        the order of ``labels``. A row of zeros is allowed (that class's errors
+        cost nothing) but warned of.
+
+    labels : array-like of shape (n_classes,), default=None
+        The classes of the rows and columns of ``cost_matrix``. Defaults to the
+        sorted union of the labels in ``y_true`` and ``y_pred``.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weight of each example.
+
+    Returns
+    -------
+    cost : float
+        The expected cost per example.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lt.metrics import expected_cost
+    >>> cost = np.array([[0, 1], [10, 0]])  # missing class 1 costs 10
+    >>> expected_cost([0, 0, 1, 1], [0, 1, 1, 0], cost)  # (0 + 1 + 0 + 10) / 4
+    2.75
+    """
+    y_true, y_pred, sample_weight = _check_labels(y_true, y_pred, sample_weight)
+    labels = _resolve_labels(labels, y_true, y_pred)
+    cost = _check_cost_matrix(cost_matrix, labels)
+    true_idx = label_indices(y_true, labels, name="y_true", classes_name="labels")
+    pred_idx = label_indices(y_pred, labels, name="y_pred", classes_name="labels")
+    if sample_weight is not None and not sample_weight.sum() > 0:
+        raise ValueError("sample_weight sums to 0; give some example a weight > 0.")
+    return float(np.average(cost[true_idx, pred_idx], weights=sample_weight))
+
+
+worst_class_error_scorer = make_scorer(worst_class_error, greater_is_better=False)
+worst_class_error_scorer.__doc__ = """Negated worst-class error, for ``scoring=``."""
+geometric_mean_recall_scorer = make_scorer(geometric_mean_recall)
+geometric_mean_recall_scorer.__doc__ = (
+    """Geometric mean of recalls, for ``scoring=``."""
+)
+harmonic_mean_recall_scorer = make_scorer(harmonic_mean_recall)
+harmonic_mean_recall_scorer.__doc__ = """Harmonic mean of recalls, for ``scoring=``."""
