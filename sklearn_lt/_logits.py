@@ -16,21 +16,22 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import _fit_context
-from ._validation import check_labels, check_unique_classes, label_indices, preview
+from ._validation import (
+    check_labels,
+    check_unique_classes,
+    label_indices,
+    preview,
+    unpredictable_rows,
+)
 
 __all__ = ["LogitsClassifier"]
 
 
 def _check_logits(logits):
     """Refuse NaN, ``+inf`` and rows without a finite logit; ``-inf`` is log(0)."""
-    if logits.size == 0:
+    bad_rows = unpredictable_rows(logits)
+    if bad_rows.size == 0:
         return logits
-    # One pass: NaN propagates through max, and a row of -inf has max -inf.
-    row_max = logits.max(axis=1)
-    if np.all(np.isfinite(row_max)):
-        return logits
-    nan = np.isnan(logits)
-    bad_rows = np.flatnonzero(nan.any(axis=1) | ~np.isfinite(row_max))
     raise ValueError(
         f"X holds NaN, +inf or rows without a finite logit ({bad_rows.size} rows; "
         f"first row {int(bad_rows[0])}: {preview(logits[bad_rows[0]], limit=5)}); "

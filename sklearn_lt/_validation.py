@@ -349,6 +349,22 @@ def _proba_slack(dtype, n_classes):
     return 4 * (n_classes + 2) * eps
 
 
+def unpredictable_rows(logits):
+    """Rows of a 2-d logit matrix for which no class can be predicted.
+
+    A row with NaN or ``+inf``, or with every logit ``-inf`` (its softmax is 0/0),
+    has no argmax and no probabilities; ``-inf`` beside a finite logit is log(0)
+    and fine. One pass over ``logits`` when every row is fine.
+    """
+    if logits.size == 0:
+        return np.empty(0, dtype=np.intp)
+    # NaN propagates through max; +inf and an all -inf row give a non-finite max.
+    row_max = logits.max(axis=1)
+    if np.all(np.isfinite(row_max)):
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero(np.isnan(logits).any(axis=1) | ~np.isfinite(row_max))
+
+
 def check_scores(scores, *, estimator, method, n_rows, n_classes, what="X"):
     """Validate what ``estimator.<method>(X)`` returned; return it as float64.
 

@@ -15,6 +15,7 @@ from sklearn_lt import (
     LogitAdjustedClassifierCV,
     LogitsClassifier,
 )
+from sklearn_lt._validation import unpredictable_rows
 from sklearn_lt.metrics import balanced_error
 
 
@@ -189,3 +190,13 @@ def test_pickled_model_predicts_the_same():
     assert_array_equal(restored.classes_, model.classes_)
     # The same arithmetic on the same numbers: equal.
     assert_array_equal(restored.predict_proba(logits), model.predict_proba(logits))
+
+
+def test_unpredictable_rows_are_nan_plus_inf_and_all_minus_inf_rows():
+    inf = np.inf
+    logits = np.array(
+        [[0.0, -inf], [np.nan, 1.0], [inf, 0.0], [-inf, -inf], [1.0, 2.0]]
+    )
+    assert_array_equal(unpredictable_rows(logits), [1, 2, 3])
+    assert unpredictable_rows(np.zeros((0, 3))).size == 0
+    assert unpredictable_rows(logits[[0, 4]]).size == 0

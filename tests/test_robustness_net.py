@@ -475,6 +475,19 @@ def test_nan_logits_raise_instead_of_predicting_class_zero():
         net.predict(X)
 
 
+def test_rows_of_only_minus_infinite_logits_raise_instead_of_nan():
+    # Every class ruled out: the softmax is 0/0 and argmax would say class 0.
+    X, y = _data()
+    net = _net().fit(X, y)
+    with torch.no_grad():
+        net.module_.classifier.bias[:] = -math.inf
+    for method in (net.predict, net.predict_proba, net.predict_log_proba):
+        with pytest.raises(
+            ValueError, match=r"for 300 of 300 rows \(or only -inf logits"
+        ):
+            method(X)
+
+
 def test_a_module_with_the_wrong_output_width_is_named_when_predicting():
     X, y = _data()
     net = _net().fit(X, y)

@@ -22,7 +22,7 @@ from .._posthoc import (
     _prior_shift,
     _resolve_priors,
 )
-from .._validation import Number, label_indices, preview
+from .._validation import Number, label_indices, preview, unpredictable_rows
 from ..losses import (
     EqualisedLoss,
     LDAMLoss,
@@ -895,14 +895,14 @@ class LogitAdjustedNet(NeuralNetClassifier):
                 f"{preview(self.fit_classes_)}; make the module's last layer output "
                 f"{n_classes} values."
             )
-        bad = np.isnan(logits) | np.isposinf(logits)
-        if np.any(bad):
-            rows = np.flatnonzero(bad.any(axis=1))
+        rows = unpredictable_rows(logits)
+        if rows.size:
             raise ValueError(
                 f"{type(self.module_).__name__} returned NaN or +inf logits for "
-                f"{rows.size} of {logits.shape[0]} rows (first rows "
-                f"{preview(rows, limit=5)}), so no class can be predicted for "
-                "them. Expected finite logits (-inf allowed); check the inputs for "
+                f"{rows.size} of {logits.shape[0]} rows (or only -inf logits; first "
+                f"rows {preview(rows, limit=5)}), so no class can be predicted for "
+                "them. Expected finite logits (-inf allowed beside a finite one); "
+                "check the inputs for "
                 "NaN, or retrain with a lower lr if training diverged (see "
                 "net.history[:, 'train_loss'])."
             )
