@@ -6,6 +6,9 @@ LogitAdjustedClassifier
     Post-hoc logit adjustment of any probabilistic scikit-learn classifier.
 LogitAdjustedClassifierCV
     The same, with ``tau`` chosen by cross-validation at the cost of one fit per split.
+TunedAdjustmentClassifierCV
+    Per-class gains chosen by cross-validation for the worst-class error, the G- or
+    H-mean of recalls, or any scorer.
 logit_adjust
     The same adjustment on arrays of logits or probabilities.
 LogitsClassifier
@@ -37,7 +40,7 @@ import importlib
 from . import datasets, label_shift, metrics, plotting, priors, report
 from ._logits import LogitsClassifier
 from ._posthoc import LogitAdjustedClassifier, logit_adjust
-from ._tuning import LogitAdjustedClassifierCV
+from ._tuning import LogitAdjustedClassifierCV, TunedAdjustmentClassifierCV
 from .metrics import balanced_error, balanced_error_scorer
 from .report import error_report
 
@@ -77,6 +80,7 @@ __all__ = [
     "LogitAdjustedClassifier",
     "LogitAdjustedClassifierCV",
     "LogitsClassifier",
+    "TunedAdjustmentClassifierCV",
     "__version__",
     "balanced_error",
     "balanced_error_scorer",

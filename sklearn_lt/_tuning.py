@@ -9,11 +9,13 @@ the whole grid on them, and refits once on all the data: about the cost of one
 
 import warnings
 from dataclasses import dataclass
+from difflib import get_close_matches
 from numbers import Integral
 
 import numpy as np
+from scipy.special import log_softmax, softmax
 from scipy.stats import rankdata
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import check_scoring, get_scorer_names
@@ -31,9 +33,18 @@ from ._compat import (
     _num_samples,
     _safe_indexing,
 )
+from ._gains import (
+    RECALL_OBJECTIVES,
+    ValidationScores,
+    balanced_gains,
+    coordinate_ascent_gains,
+    frank_wolfe_gains,
+    worst_class_gains,
+)
 from ._posthoc import (
     LogitAdjustedClassifier,
     _BaseLogitAdjuster,
+    _binary_log_odds,
     _check_targets,
     _check_two_classes,
     _estimator_scores,
@@ -45,9 +56,18 @@ from ._posthoc import (
     _train_frequencies,
 )
 from ._validation import Number, as_float_array, label_indices, preview
-from .metrics import _BANDS, _METRICS, _error_rates, frequency_bands
+from .metrics import (
+    _BANDS,
+    _METRICS,
+    _error_rates,
+    balanced_error_scorer,
+    frequency_bands,
+    geometric_mean_recall_scorer,
+    harmonic_mean_recall_scorer,
+    worst_class_error_scorer,
+)
 
-__all__ = ["LogitAdjustedClassifierCV"]
+__all__ = ["LogitAdjustedClassifierCV", "TunedAdjustmentClassifierCV"]
 
 
 def _tau_grid(taus):
@@ -123,6 +143,28 @@ def _check_scorer(scoring):
             "sklearn_lt.metrics.balanced_error_scorer."
         )
     return check_scoring(scoring=scoring)
+
+
+def _check_frozen(estimator, prefit=False):
+    """Whether ``estimator`` is scored as it is (a ``FrozenEstimator``, or ``prefit``).
+
+    Such an estimator must be fitted: the error says so before any work.
+    """
+    if prefit:
+        how, model = 'cv="prefit"', estimator
+    elif isinstance(estimator, FrozenEstimator):
+        how, model = "A FrozenEstimator", estimator.estimator
+    else:
+        return False
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError as exc:
+        raise NotFittedError(
+            f"{how} needs a fitted estimator, but {type(model).__name__} is "
+            "not fitted. Fit it on training data first, or pass the unfitted "
+            "estimator itself, to fit it on each split of cv."
+        ) from exc
+    return True
 
 
 class _FoldAdjuster(LogitAdjustedClassifier):
@@ -621,20 +663,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
                 FutureWarning,
                 stacklevel=4,  # the caller of fit, through _fit_context
             )
-            how, model = 'cv="prefit"', self.estimator
-        elif isinstance(self.estimator, FrozenEstimator):
-            how, model = "A FrozenEstimator", self.estimator.estimator
-        else:
-            return False
-        try:
-            check_is_fitted(self.estimator)
-        except NotFittedError as exc:
-            raise NotFittedError(
-                f"{how} needs a fitted estimator, but {type(model).__name__} is "
-                "not fitted. Fit it on training data first, or pass the unfitted "
-                "estimator itself, to fit it on each split of cv."
-            ) from exc
-        return True
+        return _check_frozen(self.estimator, self._prefit)
 
     @_fit_context(
         # the wrapped estimator is validated when it is fitted
@@ -780,3 +809,535 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
                 method_mapping=MethodMapping().add(caller="fit", callee="split"),
             )
         return router
+
+
+# --- Per-class gains for a metric: TunedAdjustmentClassifierCV ----------------------
+
+# Our scorers, recognised as the objectives they stand for.
+_SCORER_OBJECTIVES = {
+    id(balanced_error_scorer): "balanced_error",
+    id(worst_class_error_scorer): "worst_class_error",
+    id(geometric_mean_recall_scorer): "geometric_mean_recall",
+    id(harmonic_mean_recall_scorer): "harmonic_mean_recall",
+}
+
+
+def _check_objective(scoring):
+    """``(recall objective name or None, scorer or None)`` for ``scoring``."""
+    if isinstance(scoring, str):
+        if scoring in RECALL_OBJECTIVES:
+            return scoring, None
+        if scoring not in get_scorer_names():
+            names = sorted(RECALL_OBJECTIVES)
+            close = get_close_matches(scoring, names + get_scorer_names(), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InvalidParameterError(
+                f"The 'scoring' parameter of TunedAdjustmentClassifierCV must be one "
+                f"of {names} or a scorer name of sklearn.metrics.get_scorer_names(), "
+                f"or a scorer; got {scoring!r}.{hint}"
+            )
+    elif id(scoring) in _SCORER_OBJECTIVES:
+        return _SCORER_OBJECTIVES[id(scoring)], None
+    return None, _check_scorer(scoring)
+
+
+def _check_folds_hold_every_class(splits, codes, classes, objective):
+    """A per-class recall needs the class in each validation part: refuse otherwise."""
+    for k, (_, test) in enumerate(splits):
+        absent = np.flatnonzero(np.bincount(codes[test], minlength=classes.size) == 0)
+        if absent.size:
+            smallest = int(np.bincount(codes, minlength=classes.size).min())
+            raise ValueError(
+                f"scoring={objective!r} needs every class in every validation part "
+                f"of cv (a per-class recall is undefined without examples), but "
+                f"split {k}'s validation part ({len(test)} rows) has no example of "
+                f"classes {preview(classes[absent])}. The smallest class has "
+                f"{smallest} examples: use a StratifiedKFold with at most that many "
+                "splits (cv=int does for a classifier), or merge or drop the "
+                "classes that are too small."
+            )
+
+
+def _balanced_scores(spec, data, train, test):
+    """One split's model, and its validation part's balanced log-posteriors.
+
+    The scores ``f_y(x) - log pi_y`` (``pi`` the priors of the split's training
+    part, or the given priors) in the columns of all the classes, ``-inf`` for a
+    class the split's model never saw.
+    """
+    model, fold_priors = _fit_split(spec, data, train)
+    X_test = _safe_indexing(data.X, test)
+    n_fold = model.classes_.size
+    columns = label_indices(model.classes_, spec.classes)
+    out = np.full((len(test), spec.classes.size), -np.inf)
+    for rows, X_rows in _row_batches(X_test, spec.batch_size, n_fold):
+        scores = _estimator_scores(model, spec.response_method, X_rows, n_fold)
+        out[rows, columns] = scores - np.log(fold_priors)
+    return out
+
+
+class _CachedPlugIn(ClassifierMixin, BaseEstimator):
+    """The plug-in with given gains on one split's cached scores, for a scorer.
+
+    A scorer calls ``predict`` (or the other methods) on the validation part it
+    was given: the answers come from the cached scores, never the model.
+    """
+
+    def __init__(self, classes, X, scores):
+        self.classes = classes
+        self.X = X
+        self.scores = scores
+
+    def _use(self, log_gains, codes):
+        self.classes_ = self.classes
+        self._log_gains = log_gains
+        self._codes = codes
+        return self
+
+    def _check_X(self, X):
+        if X is not self.X:
+            raise RuntimeError(
+                "The scorer called the estimator on data other than the validation "
+                "part it was given; sklearn-lt can only serve that part's scores."
+            )
+
+    def _adjusted(self, X):
+        self._check_X(X)
+        return self.scores + self._log_gains
+
+    def predict(self, X):
+        self._check_X(X)
+        return self.classes_[self._codes]
+
+    def predict_log_proba(self, X):
+        return log_softmax(self._adjusted(X), axis=1)
+
+    def predict_proba(self, X):
+        return softmax(self._adjusted(X), axis=1)
+
+    def decision_function(self, X):
+        return _binary_log_odds(self._adjusted(X))
+
+
+def _scorer_objective(scorer, classes, folds, X_tests, y_tests):
+    """``score(predictions, log_gains)``: the scorer's mean over the splits."""
+    served = [
+        _CachedPlugIn(classes, X_test, scores)
+        for X_test, scores in zip(X_tests, folds.scores, strict=True)
+    ]
+
+    def score(predictions, log_gains):
+        total = 0.0
+        for plug_in, codes, X_test, y_test, weight in zip(
+            served, predictions, X_tests, y_tests, folds.weights, strict=True
+        ):
+            plug_in._use(log_gains, codes)
+            if weight is None:
+                total += scorer(plug_in, X_test, y_test)
+            else:
+                total += scorer(plug_in, X_test, y_test, sample_weight=weight)
+        return total / len(served)
+
+    return score
+
+
+class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
+    r"""A per-class adjustment chosen by cross-validation for the metric you have.
+
+    Predicts
+
+    .. math::
+
+        \hat y(x) = \operatorname{argmax}_y \; f_y(x) - a_y,
+        \qquad a_y = \log \pi_y - \log(C\, w_y),
+
+    with :math:`f` the estimator's log-probabilities, :math:`\pi` the class
+    priors and :math:`w` per-class *gains* (on the simplex, reported as
+    ``gains_``), found on cached out-of-fold scores for the objective in
+    ``scoring``. Uniform gains are logit adjustment with ``tau=1``, optimal for
+    the balanced error (Menon et al., 2021, "Long-tail learning via logit
+    adjustment"); other metrics want other gains. For a metric of the
+    confusion matrix, the Bayes-optimal classifier is such a plug-in rule on the
+    posterior (Narasimhan, Ramaswamy, Saha & Agarwal, 2015, "Consistent
+    multiclass algorithms for complex performance measures"), which this
+    estimator searches, the multiclass counterpart of scikit-learn's
+    :class:`~sklearn.model_selection.TunedThresholdClassifierCV`.
+
+    As :class:`LogitAdjustedClassifierCV` does for ``tau``, it fits the
+    estimator once per split of ``cv``, scores each validation part once, runs
+    the optimiser on those cached scores (which never change: only the argmax is
+    recomputed), and refits once on all the data.
+
+    The objective and its optimiser (all start from uniform gains):
+
+    ``"balanced_error"``
+        The uniform gains, in closed form.
+    ``"worst_class_error"``
+        Exponentiated-gradient updates of the class multipliers of
+        :math:`\min_h \max_y \mathrm{err}_y(h)`, each answered by the plug-in
+        with those gains (Narasimhan & Menon, 2021, "Training
+        over-parameterized models with non-decomposable objectives").
+    ``"geometric_mean_recall"``, ``"harmonic_mean_recall"``
+        Frank-Wolfe on the metric of the recall vector, whose linear step is
+        the plug-in with the metric's gradient as gains (Narasimhan et al.,
+        2015).
+    any other scorer
+        Coordinate ascent on the log-gains: a black-box local search, each
+        class in turn, trying the values at which a prediction changes.
+
+    Each optimiser's guarantee is for a randomised mixture of plug-ins; the
+    estimator returns a deterministic one, the plug-in that scored best on the
+    validation splits among the candidates it tried (the gradient-method
+    iterates, and the plug-in at the mean EG multipliers). At the optimum of
+    these metrics the Bayes classifier is such a plug-in (Narasimhan et al.,
+    2015). The recall-based objectives are those of the per-class recalls
+    averaged over the splits; a scorer's is its mean over the splits.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A classifier with ``predict_log_proba`` or ``predict_proba`` (or
+        ``decision_function``, see ``response_method``). It is cloned and fitted
+        on each split; wrap an already fitted one in
+        :class:`~sklearn.frozen.FrozenEstimator` to tune the gains for it
+        without refitting it.
+
+    scoring : str or callable, default="worst_class_error"
+        What the gains are chosen for; greater is better. One of
+        ``"worst_class_error"``, ``"geometric_mean_recall"``,
+        ``"harmonic_mean_recall"``, ``"balanced_error"`` (the error objectives
+        are minimised, reported negated), the matching scorers of
+        :mod:`sklearn_lt.metrics`, or any other scorer name or scorer
+        ``scoring(estimator, X, y)``, searched by coordinate ascent. A metric
+        function (``metric(y_true, y_pred)``) is refused: wrap it in
+        :func:`sklearn.metrics.make_scorer`.
+
+    priors : "train", array-like of shape (n_classes,) or dict, default="train"
+        Class priors :math:`\pi` of the training data, as in
+        :class:`LogitAdjustedClassifierCV`: the gains are relative to the
+        balanced posterior :math:`p(y \mid x) / \pi_y`.
+
+    response_method : str, default="auto"
+        Which output of the estimator gives the scores, as in
+        :class:`LogitAdjustedClassifier`.
+
+    cv : int, cross-validation generator or iterable, default=None
+        Splitting strategy, as in :func:`sklearn.model_selection.check_cv`;
+        ``None`` is 5-fold stratified. With a recall-based objective every
+        validation part must hold every class.
+
+    refit : bool, default=True
+        Whether to refit the estimator on all the data. With ``refit=False``
+        only the search results are kept and the tuner cannot predict. A
+        ``FrozenEstimator`` is used as it is.
+
+    max_iter : int, default=100
+        Most iterations of the optimiser (for coordinate ascent, passes over
+        the classes; it ends earlier when a pass changes nothing).
+
+    n_jobs : int, default=None
+        Number of splits fitted in parallel, as in
+        :class:`LogitAdjustedClassifierCV`.
+
+    batch_size : int or None, default=None
+        Rows scored at once, as in :class:`LogitAdjustedClassifier`. The
+        search itself holds the validation scores of all the rows:
+        ``8 * n_samples * n_classes`` bytes.
+
+    target_priors : array-like of shape (n_classes,), dict or None, default=None
+        Class priors of the data the model will meet. A per-class recall does
+        not depend on the class mix, so the recall-based objectives (and the
+        chosen gains) are the same for any target priors; a scorer is
+        evaluated with each validation example weighted by
+        :math:`\pi^t_y / \pi_y`, which estimates its value under the target
+        mix. ``None``: the training mix.
+
+    Attributes
+    ----------
+    adjustment_ : ndarray of shape (n_classes,)
+        The subtracted vector :math:`a`, aligned with ``classes_``: equal to
+        ``log(priors_)`` (``tau=1``) for uniform gains.
+
+    gains_ : ndarray of shape (n_classes,)
+        The gains :math:`w`, summing to 1.
+
+    best_score_ : float
+        The objective of the chosen gains on the validation splits (for an
+        error, minus the error).
+
+    best_index_ : int
+        Index of the chosen candidate in ``cv_results_``.
+
+    cv_results_ : dict of ndarray
+        One entry per candidate the optimiser tried, in order: ``"score"``
+        (the objective), ``"gains"`` (shape (n_candidates, n_classes)) and, for
+        the recall-based objectives, ``"recall"`` (the per-class validation
+        recall averaged over the splits, same shape).
+
+    optimizer_ : str
+        ``"closed form"``, ``"exponentiated gradient"``, ``"Frank-Wolfe"`` or
+        ``"coordinate ascent"``.
+
+    n_iter_ : int
+        Iterations the optimiser ran.
+
+    n_splits_ : int
+        Number of cross-validation splits.
+
+    estimator_ : estimator instance
+        The estimator refitted on all the data (the ``FrozenEstimator`` itself
+        when one was given); absent with ``refit=False``.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    priors_ : ndarray of shape (n_classes,)
+        Class priors of all the data, aligned with ``classes_``.
+
+    class_counts_ : ndarray of shape (n_classes,)
+        Number of examples of each class in ``y``.
+
+    n_features_in_ : int
+        Number of features seen by the estimator during ``fit``, where it has it.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names seen by the estimator during ``fit``, where it has them.
+
+    See Also
+    --------
+    LogitAdjustedClassifierCV : The scalar ``tau`` by cross-validation.
+    CostSensitiveClassifier : The Bayes rule for a known cost matrix, which
+        needs no search.
+    sklearn.model_selection.TunedThresholdClassifierCV : The same idea for two
+        classes, a threshold instead of gains.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_lt import TunedAdjustmentClassifierCV
+    >>> from sklearn_lt.metrics import worst_class_error
+    >>> X, y = make_classification(
+    ...     n_samples=3000, n_classes=3, n_informative=4, weights=[0.8, 0.15],
+    ...     random_state=0,
+    ... )
+    >>> model = TunedAdjustmentClassifierCV(LogisticRegression()).fit(X, y)
+    >>> model.optimizer_, model.gains_.shape
+    ('exponentiated gradient', (3,))
+    >>> bool(-model.best_score_ < 0.5)  # the worst class's validation error
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseLogitAdjuster._parameter_constraints,
+        "scoring": [str, callable],
+        "cv": ["cv_object"],
+        "refit": ["boolean"],
+        "max_iter": [Number(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        scoring="worst_class_error",
+        priors="train",
+        response_method="auto",
+        cv=None,
+        refit=True,
+        max_iter=100,
+        n_jobs=None,
+        batch_size=None,
+        target_priors=None,
+    ):
+        self.estimator = estimator
+        self.scoring = scoring
+        self.priors = priors
+        self.response_method = response_method
+        self.cv = cv
+        self.refit = refit
+        self.max_iter = max_iter
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.target_priors = target_priors
+
+    # What the search depended on: changed after fit, the gains would be stale.
+    _searched_params = ("priors", "target_priors", "response_method")
+
+    def _prediction_plan(self):
+        self._validate_prediction_params()
+        current = {
+            "priors": self._current_priors(),
+            "target_priors": self._current_target_priors(),
+            "response_method": _resolve_response_method(
+                self.estimator_, self.response_method
+            ),
+        }
+        fitted = {
+            "priors": self.priors_,
+            "target_priors": self.target_priors_,
+            "response_method": self._response_method,
+        }
+        for name in self._searched_params:
+            if not np.array_equal(current[name], fitted[name]):
+                raise ValueError(
+                    f"{name} was changed after fit (it now gives "
+                    f"{_describe(current[name])}, fit used {_describe(fitted[name])}), "
+                    "but gains_ were chosen for the old value. Call fit again, or "
+                    f"set {name} back."
+                )
+        return self._response_method, self.adjustment_
+
+    def _check_can_predict(self):
+        if hasattr(self, "gains_") and not hasattr(self, "estimator_"):
+            raise AttributeError(
+                "This TunedAdjustmentClassifierCV was fitted with refit=False, so "
+                "it has no model to predict with; fit again with refit=True."
+            )
+        return True
+
+    @_fit_context(
+        # the wrapped estimator is validated when it is fitted
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Choose the gains by cross-validation, then refit on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, n_features)
+            Training data (for a ``FrozenEstimator``: held-out validation data).
+
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the examples, for the priors and the estimator's ``fit``,
+            as in :meth:`LogitAdjustedClassifier.fit`. The validation scores are
+            not weighted.
+
+        **fit_params : dict
+            Other parameters for the estimator's ``fit`` (with metadata routing
+            enabled, also ``groups`` for the splitter, when requested).
+
+        Returns
+        -------
+        self : TunedAdjustmentClassifierCV
+            The fitted tuner.
+        """
+        # Cheap checks first: nothing is fitted before all of them pass.
+        objective, scorer = _check_objective(self.scoring)
+        frozen = _check_frozen(self.estimator)
+        X, y = indexable(X, y)
+        labels = _check_targets(y)
+        response_method = _resolve_response_method(self.estimator, self.response_method)
+        classes = _check_two_classes(
+            self.estimator.classes_ if frozen else np.unique(labels)
+        )
+        class_counts = self._count_classes(labels, classes)
+        priors = _resolve_priors(self.priors, labels, classes, sample_weight)
+        target_priors = _resolve_target_priors(self.target_priors, classes)
+        routed = self._fit_params(self.estimator, frozen, sample_weight, fit_params)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        cv = check_cv(self.cv, labels, classifier=True)
+        splits = list(cv.split(X, labels, **routed.splitter.split))
+        codes = label_indices(labels, classes)
+        if objective is not None:
+            _check_folds_hold_every_class(splits, codes, classes, objective)
+        spec = _SweepSpec(
+            estimator=self.estimator,
+            frozen=frozen,
+            taus=None,
+            scorer=scorer,
+            response_method=response_method,
+            batch_size=self.batch_size,
+            classes=classes,
+            bands=None,
+            priors=priors,
+            fold_priors_from_train=isinstance(self.priors, str),
+            target_priors=target_priors,
+        )
+        data = _SearchData(X, y, labels, sample_weight, routed.estimator.fit)
+        scores = Parallel(n_jobs=self.n_jobs)(
+            delayed(_balanced_scores)(spec, data, train, test) for train, test in splits
+        )
+        search = self._search(objective, scorer, spec, data, splits, scores)
+
+        self.optimizer_ = search.method
+        self.n_iter_ = search.n_iter
+        self.n_splits_ = len(splits)
+        self.best_index_ = search.best_index
+        self.best_score_ = search.score
+        self.gains_ = np.exp(search.log_gains)
+        self.cv_results_ = {
+            "score": np.asarray(search.history["score"]),
+            "gains": np.exp(np.vstack(search.history["log_gains"])),
+        }
+        if objective is not None:
+            self.cv_results_["recall"] = np.vstack(search.recall_history)
+
+        if frozen and self.refit:
+            fitted = self.estimator
+        elif self.refit:
+            fitted = clone(self.estimator).fit(X, y, **routed.estimator.fit)
+        else:
+            self.classes_ = classes
+            self.train_priors_ = _train_frequencies(labels, classes, sample_weight)
+            self.priors_ = priors
+            self.target_priors_ = target_priors
+            self.class_counts_ = class_counts
+            return self
+        self.priors_ = self._set_fitted(fitted, labels, sample_weight)
+        self.target_priors_ = self._current_target_priors()
+        self.adjustment_ = np.log(self.priors_) - np.log(classes.size * self.gains_)
+        return self
+
+    def _search(self, objective, scorer, spec, data, splits, scores):
+        """Run the objective's optimiser on the splits' cached scores."""
+        codes = [label_indices(data.labels[test], spec.classes) for _, test in splits]
+        if objective is not None:
+            folds = ValidationScores(scores, codes)
+            if objective == "balanced_error":
+                return balanced_gains(folds)
+            if objective == "worst_class_error":
+                return worst_class_gains(folds, max_iter=self.max_iter)
+            return frank_wolfe_gains(folds, objective, max_iter=self.max_iter)
+        weights = None
+        if self.target_priors is not None:
+            # Importance weights: the validation rows follow the data's class mix.
+            ratio = spec.target_priors / np.bincount(
+                label_indices(data.labels, spec.classes), minlength=spec.classes.size
+            )
+            weights = [ratio[code] for code in codes]
+        folds = ValidationScores(scores, codes, weights)
+        X_tests = [_safe_indexing(data.X, test) for _, test in splits]
+        y_tests = [_safe_indexing(data.y, test) for _, test in splits]
+        score = _scorer_objective(scorer, spec.classes, folds, X_tests, y_tests)
+        return coordinate_ascent_gains(folds, score, max_iter=self.max_iter)
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object.
+
+        ``sample_weight`` is consumed by the priors and routed to the estimator's
+        ``fit`` when it requests it; ``groups`` and other split parameters are
+        routed to the splitter when it requests them.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+            .add(
+                splitter=check_cv(self.cv, classifier=True),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        )

@@ -11,6 +11,7 @@ from sklearn_lt import (
     LogitAdjustedClassifier,
     LogitAdjustedClassifierCV,
     LogitsClassifier,
+    TunedAdjustmentClassifierCV,
 )
 
 ESTIMATORS = [
@@ -24,6 +25,16 @@ ESTIMATORS = [
     LogitAdjustedClassifierCV(LogisticRegression(), taus=5, cv=3),
     LogitAdjustedClassifierCV(DecisionTreeClassifier(random_state=0), taus=5, cv=3),
     LogitsClassifier(),
+    TunedAdjustmentClassifierCV(LogisticRegression(max_iter=1000), cv=3, max_iter=10),
+    TunedAdjustmentClassifierCV(
+        DecisionTreeClassifier(random_state=0),
+        scoring="geometric_mean_recall",
+        cv=3,
+        max_iter=10,
+    ),
+    TunedAdjustmentClassifierCV(
+        LogisticRegression(max_iter=1000), scoring="balanced_accuracy", cv=3, max_iter=2
+    ),
 ]
 
 # LogitsClassifier's X is the output of another model, one column per class, so

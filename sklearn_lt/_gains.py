@@ -1,0 +1,339 @@
+r"""Per-class gains for the metric a user has, found on cached validation scores.
+
+For a metric of the per-class recalls (or any scorer), the decision is the
+plug-in rule
+
+.. math::
+
+    \hat y(x) = \operatorname{argmax}_y \; b_y(x) + \log w_y,
+    \qquad b_y(x) = \log p(y \mid x) - \log \pi_y,
+
+with :math:`b` the balanced log-posterior (the logit-adjusted score with
+``tau=1``) and :math:`w` the gains, on the simplex. Uniform gains are logit
+adjustment, optimal for the balanced error (Menon et al., 2021). The other
+optimisers here search :math:`w` on the validation scores of the splits of a
+cross-validation, which never change: only the argmax is recomputed.
+
+- Worst-class error: exponentiated-gradient (EG) ascent on the Lagrange
+  multipliers of :math:`\min_h \max_y \mathrm{err}_y(h)`; the best response to
+  multipliers :math:`\lambda` is the plug-in with gains :math:`\lambda`
+  (Narasimhan & Menon, 2021, "Training over-parameterized models with
+  non-decomposable objectives", NeurIPS).
+- G-mean and H-mean of the recalls: Frank-Wolfe on the (concave) metric of the
+  recall vector; its linear step is the plug-in with gains the metric's
+  gradient (Narasimhan, Ramaswamy, Saha & Agarwal, 2015, "Consistent multiclass
+  algorithms for complex performance measures", ICML).
+- Any scorer: coordinate ascent on the log-gains, one class at a time, trying
+  the values at which predictions change.
+
+All of them return a deterministic classifier: the plug-in whose gains scored
+best on the validation recalls among those the optimiser visited (see
+:func:`search_gains`).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import logsumexp
+
+# Rows whose scores (rows x classes float64) take at most about 1 MiB: the argmax of
+# each chunk runs in cache.
+_CHUNK_BYTES = 1 << 20
+
+
+def _normalised(log_gains):
+    """Log-gains shifted so that the gains sum to 1 (the argmax ignores a shift)."""
+    return log_gains - logsumexp(log_gains)
+
+
+@dataclass(eq=False)
+class ValidationScores:
+    """The balanced log-posteriors of each split's validation part, cached.
+
+    ``scores[k]`` has shape ``(n_k, n_classes)`` (``-inf`` for a class the split's
+    model never saw), ``codes[k]`` the true class of each row, ``weights[k]`` the
+    weight of each row (or ``None``). Every class must occur in every split.
+    """
+
+    scores: list
+    codes: list
+    weights: list = field(default=None)
+
+    def __post_init__(self):
+        self.n_classes = self.scores[0].shape[1]
+        if self.weights is None:
+            self.weights = [None] * len(self.scores)
+        self.class_weight = [
+            np.bincount(code, weights=weight, minlength=self.n_classes)
+            for code, weight in zip(self.codes, self.weights, strict=True)
+        ]
+
+    def predictions(self, log_gains):
+        """The plug-in's predicted class codes of every split."""
+        out = []
+        for scores in self.scores:
+            chunk = max(1, _CHUNK_BYTES // (8 * self.n_classes))
+            pred = np.empty(scores.shape[0], dtype=np.intp)
+            buffer = np.empty((min(chunk, scores.shape[0]), self.n_classes))
+            for start in range(0, scores.shape[0], chunk):
+                part = scores[start : start + chunk]
+                shifted = buffer[: part.shape[0]]
+                np.add(part, log_gains, out=shifted)
+                pred[start : start + chunk] = shifted.argmax(axis=1)
+            out.append(pred)
+        return out
+
+    def recalls(self, predictions):
+        """Per split and class, the (weighted) share of its rows predicted right."""
+        out = np.empty((len(self.scores), self.n_classes))
+        for k, (pred, code, weight) in enumerate(
+            zip(predictions, self.codes, self.weights, strict=True)
+        ):
+            hit = pred == code
+            hits = np.bincount(
+                code,
+                weights=hit if weight is None else hit * weight,
+                minlength=self.n_classes,
+            )
+            out[k] = hits / self.class_weight[k]
+        return out
+
+
+# --- Metrics of a recall vector: greater is better ---------------------------------
+
+
+def _minus_worst_error(recall):
+    return float(np.min(recall, axis=-1)) - 1.0
+
+
+def _balanced_score(recall):
+    return float(np.mean(recall)) - 1.0
+
+
+def _geometric_mean(recall):
+    if np.any(recall <= 0):
+        return 0.0
+    return float(np.exp(np.mean(np.log(recall))))
+
+
+def _harmonic_mean(recall):
+    if np.any(recall <= 0):
+        return 0.0
+    return float(recall.size / np.sum(1.0 / recall))
+
+
+RECALL_OBJECTIVES = {
+    "balanced_error": _balanced_score,
+    "worst_class_error": _minus_worst_error,
+    "geometric_mean_recall": _geometric_mean,
+    "harmonic_mean_recall": _harmonic_mean,
+}
+
+
+@dataclass(eq=False)
+class GainSearch:
+    """What an optimiser found: the chosen log-gains and every candidate tried.
+
+    ``history`` holds one entry per candidate: ``"score"`` (the objective on the
+    validation splits, greater is better), ``"log_gains"`` and ``"recall"`` (the
+    per-class recall averaged over the splits).
+    """
+
+    method: str
+    history: dict = field(default_factory=lambda: {"score": [], "log_gains": []})
+    recall_history: list = field(default_factory=list)
+    n_iter: int = 0
+
+    def add(self, log_gains, score, recall=None):
+        self.history["score"].append(float(score))
+        self.history["log_gains"].append(_normalised(np.asarray(log_gains, float)))
+        self.recall_history.append(recall)
+
+    @property
+    def best_index(self):
+        # The first of the best: earlier candidates are the simpler ones.
+        return int(np.argmax(self.history["score"]))
+
+    @property
+    def log_gains(self):
+        return self.history["log_gains"][self.best_index]
+
+    @property
+    def score(self):
+        return self.history["score"][self.best_index]
+
+
+def _recall_of(data, log_gains):
+    """The per-class recall averaged over the splits, of the plug-in."""
+    return data.recalls(data.predictions(log_gains)).mean(axis=0)
+
+
+def _zero_floor(data):
+    """Half an example of the smallest class: where a zero recall is clipped to."""
+    return 0.5 / max(float(weight.max()) for weight in data.class_weight)
+
+
+def balanced_gains(data):
+    """Uniform gains: logit adjustment with ``tau=1``, optimal for balanced error."""
+    search = GainSearch("closed form")
+    log_gains = np.zeros(data.n_classes)
+    recall = _recall_of(data, log_gains)
+    search.add(log_gains, _balanced_score(recall), recall)
+    return search
+
+
+def worst_class_gains(data, *, max_iter=100, step=4.0, tol=1e-4):
+    r"""Exponentiated-gradient ascent on the multipliers of the worst-class error.
+
+    The worst-class error is :math:`\max_\lambda \sum_y \lambda_y
+    \mathrm{err}_y(h)` over the simplex; for fixed :math:`\lambda` the minimising
+    plug-in has gains :math:`\lambda` (Narasimhan & Menon, 2021). Each iteration
+    takes that best response and moves the multipliers towards the classes it
+    serves worst, :math:`\lambda_y \leftarrow \lambda_y \exp(\eta_t
+    \mathrm{err}_y)`, with :math:`\eta_t = \mathrm{step} / \sqrt{t + 1}`. Stops
+    after ``max_iter`` iterations, or once the per-class errors of the best
+    response are all within ``tol`` of each other (they are equal at the
+    optimum when every class is active). Every best response is a candidate,
+    and so is the plug-in at the mean of the multipliers (the deterministic
+    counterpart of the averaged, randomised classifier that EG's guarantee is
+    for).
+    """
+    search = GainSearch("exponentiated gradient")
+    log_lambda = np.zeros(data.n_classes)
+    running = np.zeros(data.n_classes)
+    for t in range(max_iter):
+        recall = _recall_of(data, log_lambda)
+        search.add(log_lambda, _minus_worst_error(recall), recall)
+        search.n_iter = t + 1
+        errors = 1.0 - recall
+        running += np.exp(_normalised(log_lambda))
+        if np.ptp(errors) <= tol:
+            break
+        log_lambda = _normalised(log_lambda + step / np.sqrt(t + 1.0) * errors)
+    mean_lambda = np.log(running / search.n_iter)
+    recall = _recall_of(data, mean_lambda)
+    search.add(mean_lambda, _minus_worst_error(recall), recall)
+    return search
+
+
+def _gradient(objective, recall, floor):
+    """Gains proportional to the metric's gradient at ``recall`` (clipped above 0)."""
+    recall = np.maximum(recall, floor)
+    if objective == "geometric_mean_recall":
+        return -np.log(recall)  # d/dr_y of prod(r)^(1/C), up to a positive factor
+    return -2.0 * np.log(recall)  # of C / sum(1/r), up to a positive factor
+
+
+def frank_wolfe_gains(data, objective, *, max_iter=100, tol=1e-6):
+    r"""Frank-Wolfe ascent on a concave metric of the recall vector.
+
+    The achievable (randomised) classifiers have a convex set of recall vectors
+    :math:`r`. At the current :math:`r_t` the linear step maximises
+    :math:`\nabla\psi(r_t)^\top r(h)`, whose maximiser is the plug-in with gains
+    :math:`\nabla\psi(r_t)` (Narasimhan et al., 2015); then
+    :math:`r_{t+1} = (1-\gamma_t) r_t + \gamma_t r(h_t)` with
+    :math:`\gamma_t = 2/(t+2)`. The mixture of the :math:`h_t` is the randomised
+    solution. At the optimum the best deterministic classifier is the plug-in
+    at the gradient there, which the later linear steps approach: every linear
+    step's plug-in is a candidate, and the best on the validation recalls is
+    kept. Stops after ``max_iter`` steps or when the duality gap
+    :math:`\nabla\psi(r_t)^\top (r(h_t) - r_t)` falls below ``tol``.
+    """
+    metric = RECALL_OBJECTIVES[objective]
+    floor = _zero_floor(data)
+    search = GainSearch("Frank-Wolfe")
+    log_gains = np.zeros(data.n_classes)
+    recall = _recall_of(data, log_gains)
+    search.add(log_gains, metric(recall), recall)
+    mixture = recall
+    for t in range(max_iter):
+        log_gains = _gradient(objective, mixture, floor)
+        recall = _recall_of(data, log_gains)
+        search.add(log_gains, metric(recall), recall)
+        search.n_iter = t + 1
+        gamma = 2.0 / (t + 2.0)
+        mixture = (1.0 - gamma) * mixture + gamma * recall
+    return search
+
+
+def _flip_points(data, log_gains, c):
+    """Per split: where class ``c``'s log-gain makes each row predict ``c``.
+
+    Returns ``(thresholds, alternatives)``: row ``i`` predicts ``c`` iff
+    ``log_gains[c] > thresholds[i]``, else ``alternatives[i]`` (its best other
+    class).
+    """
+    others = log_gains.copy()
+    others[c] = -np.inf
+    out = []
+    for scores in data.scores:
+        shifted = scores + others
+        alternative = shifted.argmax(axis=1)
+        best_other = shifted[np.arange(scores.shape[0]), alternative]
+        out.append((best_other - scores[:, c], alternative))
+    return out
+
+
+def _candidates(points, n_candidates, low=-np.inf, high=np.inf):
+    """At most ``n_candidates`` values between consecutive distinct flip points."""
+    points = np.unique(points[np.isfinite(points) & (points > low) & (points < high)])
+    if points.size == 0:
+        return np.zeros(0)
+    edges = np.concatenate([[points[0] - 1.0], points, [points[-1] + 1.0]])
+    mids = (edges[:-1] + edges[1:]) / 2
+    if mids.size > n_candidates:
+        mids = mids[
+            np.unique(np.linspace(0, mids.size - 1, n_candidates).round().astype(int))
+        ]
+    return mids
+
+
+def coordinate_ascent_gains(data, score, *, max_iter=10, n_candidates=32):
+    """Coordinate ascent of a black-box score on the log-gains.
+
+    ``score(predictions, log_gains)`` is the mean validation score (greater is
+    better) of the plug-in with ``log_gains``, given its predicted codes per
+    split. For each class in turn, every other gain fixed, a row's prediction
+    changes only where the class's log-gain crosses that row's flip point; the
+    score is tried between ``n_candidates`` evenly ranked flip points, then
+    between the flip points around the best of them (so the resolution is about
+    ``n_rows / n_candidates**2`` rows), and the best value is kept when it scores
+    higher. Passes over the classes repeat until one changes nothing, at most
+    ``max_iter`` times. A local search: it finds a coordinate-wise optimum,
+    started from uniform gains (logit adjustment).
+    """
+    search = GainSearch("coordinate ascent")
+    log_gains = np.zeros(data.n_classes)
+    current = score(data.predictions(log_gains), log_gains)
+    search.add(log_gains, current)
+    for sweep in range(max_iter):
+        search.n_iter = sweep + 1
+        improved = False
+        for c in range(data.n_classes):
+            flips = _flip_points(data, log_gains, c)
+            points = np.concatenate([t for t, _ in flips])
+            best_value, best_score = log_gains[c], current
+            low, high = -np.inf, np.inf
+            for _ in range(2):  # a coarse look, then a fine one around the best
+                values = _candidates(points, n_candidates, low, high)
+                for value in values:
+                    predictions = [np.where(value > t, c, alt) for t, alt in flips]
+                    trial = log_gains.copy()
+                    trial[c] = value
+                    trial_score = score(predictions, trial)
+                    if trial_score > best_score:
+                        best_value, best_score = value, trial_score
+                if values.size == 0:
+                    break
+                below = values[values < best_value]
+                above = values[values > best_value]
+                low = below[-1] if below.size else -np.inf
+                high = above[0] if above.size else np.inf
+            if best_score > current:
+                log_gains[c] = best_value
+                current = best_score
+                improved = True
+        search.add(log_gains, current)
+        if not improved:
+            break
+    return search
