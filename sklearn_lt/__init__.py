@@ -8,6 +8,8 @@ LogitAdjustedClassifierCV
     The same, with ``tau`` chosen by cross-validation at the cost of one fit per split.
 logit_adjust
     The same adjustment on arrays of logits or probabilities.
+CostSensitiveClassifier
+    The prediction of least expected cost under a cost matrix, on any classifier.
 LogitsClassifier
     A classifier whose input is logits computed elsewhere (e.g. by a trained net).
 sklearn_lt.datasets
@@ -35,6 +37,7 @@ use.
 import importlib
 
 from . import datasets, label_shift, metrics, plotting, priors, report
+from ._cost_sensitive import CostSensitiveClassifier
 from ._logits import LogitsClassifier
 from ._posthoc import LogitAdjustedClassifier, logit_adjust
 from ._tuning import LogitAdjustedClassifierCV
@@ -74,6 +77,7 @@ def __dir__():
 
 
 __all__ = [
+    "CostSensitiveClassifier",
     "LogitAdjustedClassifier",
     "LogitAdjustedClassifierCV",
     "LogitsClassifier",

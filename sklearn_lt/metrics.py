@@ -567,16 +567,21 @@ def _check_cost_matrix(
             "which prediction is best)."
         )
     if warn:
-        free = np.flatnonzero(~cost.any(axis=1))
-        if free.size:
-            warnings.warn(
-                f"cost_matrix has all-zero rows for classes {preview(labels[free])}: "
-                "their errors cost nothing. If that is not meant, give those rows "
-                "their costs.",
-                UserWarning,
-                stacklevel=stacklevel,
-            )
+        _warn_free_rows(cost, labels, stacklevel + 1)
     return cost
+
+
+def _warn_free_rows(cost, labels, stacklevel):
+    """Warn of the all-zero rows of a cost matrix: errors that cost nothing."""
+    free = np.flatnonzero(~cost.any(axis=1))
+    if free.size:
+        warnings.warn(
+            f"cost_matrix has all-zero rows for classes {preview(labels[free])}: "
+            "their errors cost nothing. If that is not meant, give those rows their "
+            "costs.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
 
 
 def _cost_from_pairs(pairs, labels, classes_name):
