@@ -414,8 +414,8 @@ class CostSensitiveClassifier(_BaseLogitAdjuster):
         known = estimator.classes_ if frozen else np.unique(labels)
         classes = _check_two_classes(known)
         self._count_classes(labels, classes)  # a prefit model's unknown labels
-        # Past this method and _fit_context, at fit's caller.
-        _warn_free_costs(self._checked_cost(classes), classes, stacklevel=3)
+        # Past this method and _fit_context's wrapper, at fit's caller.
+        _warn_free_costs(self._checked_cost(classes), classes, stacklevel=4)
         _resolve_priors(self.priors, labels, classes, sample_weight)
         if self.target_priors is not None:
             _resolve_target_priors(self.target_priors, classes)

@@ -555,8 +555,9 @@ def _check_cost_matrix(
     if np.any(bad):
         cells = np.argwhere(bad)[:5].tolist()
         if pairs:
+            names = labels.tolist()  # Python scalars, whose repr reads as typed
             where = "(true, predicted) labels " + ", ".join(
-                f"({labels[i]!r}, {labels[k]!r})" for i, k in cells
+                f"({names[i]!r}, {names[k]!r})" for i, k in cells
             )
         else:
             where = "(row, column) " + ", ".join(f"({i}, {k})" for i, k in cells)
@@ -586,15 +587,16 @@ def _warn_free_rows(cost, labels, stacklevel):
 
 def _cost_from_pairs(pairs, labels, classes_name):
     """The cost matrix of a mapping ``{(true, predicted): cost}``; 0-1 elsewhere."""
+    names = labels.tolist()  # Python scalars: hashable like the keys, repr as typed
     malformed = [key for key in pairs if not (isinstance(key, tuple) and len(key) == 2)]
     if malformed:
         shown = ", ".join(repr(key) for key in malformed[:5])
         raise ValueError(
             f"cost_matrix as a dict needs (true, predicted) label pairs as keys, got "
-            f"{shown}; e.g. {{({labels[-1]!r}, {labels[0]!r}): 10.0}} for the cost "
-            f"of predicting {labels[0]!r} for an example of {labels[-1]!r}."
+            f"{shown}; e.g. {{({names[-1]!r}, {names[0]!r}): 10.0}} for the cost "
+            f"of predicting {names[0]!r} for an example of {names[-1]!r}."
         )
-    index = {label: i for i, label in enumerate(labels.tolist())}
+    index = {label: i for i, label in enumerate(names)}
     unknown = [label for key in pairs for label in key if label not in index]
     if unknown:
         raise ValueError(
