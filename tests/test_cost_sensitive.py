@@ -432,3 +432,17 @@ def test_sample_weight_weights_the_priors_and_reaches_the_estimator():
         rtol=0,
         atol=1e-14,
     )
+
+
+def test_sample_weight_is_routed_when_metadata_routing_is_enabled():
+    w = np.where(_Y == 2, 3.0, 1.0)
+    with config_context(enable_metadata_routing=True):
+        inner = LogisticRegression().set_fit_request(sample_weight=True)
+        model = CostSensitiveClassifier(inner).fit(_X, _Y, sample_weight=w)
+        unweighted = LogisticRegression().set_fit_request(sample_weight=False)
+        ignored = CostSensitiveClassifier(unweighted).fit(_X, _Y, sample_weight=w)
+    weighted = LogisticRegression().fit(_X, _Y, sample_weight=w)
+    # The same fit of the same data: coefficients equal to the solver's rounding.
+    assert_allclose(model.estimator_.coef_, weighted.coef_, rtol=1e-10)
+    plain = LogisticRegression().fit(_X, _Y)
+    assert_allclose(ignored.estimator_.coef_, plain.coef_, rtol=1e-10)
