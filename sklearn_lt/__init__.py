@@ -11,6 +11,8 @@ TunedAdjustmentClassifierCV
     H-mean of recalls, or any scorer.
 logit_adjust
     The same adjustment on arrays of logits or probabilities.
+CostSensitiveClassifier
+    The prediction of least expected cost under a cost matrix, on any classifier.
 LogitsClassifier
     A classifier whose input is logits computed elsewhere (e.g. by a trained net).
 sklearn_lt.datasets
@@ -38,6 +40,7 @@ use.
 import importlib
 
 from . import datasets, label_shift, metrics, plotting, priors, report
+from ._cost_sensitive import CostSensitiveClassifier
 from ._logits import LogitsClassifier
 from ._posthoc import LogitAdjustedClassifier, logit_adjust
 from ._tuning import LogitAdjustedClassifierCV, TunedAdjustmentClassifierCV
@@ -77,6 +80,7 @@ def __dir__():
 
 
 __all__ = [
+    "CostSensitiveClassifier",
     "LogitAdjustedClassifier",
     "LogitAdjustedClassifierCV",
     "LogitsClassifier",

@@ -24,6 +24,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from ._compat import _check_sample_weight, validate_params
 from ._validation import (
     SubInterval,
+    _aligned_priors,
     as_float_array,
     check_class_counts,
     check_labels,
@@ -520,27 +521,59 @@ def harmonic_mean_recall(y_true, y_pred, *, sample_weight=None):
     return float(recalls.size / np.sum(1.0 / recalls))
 
 
-def _check_cost_matrix(cost_matrix, labels):
-    """A (C, C) float64 cost matrix in the order of ``labels``, checked."""
+def _check_cost_matrix(
+    cost_matrix, labels, *, classes_name="labels", warn=True, stacklevel=4
+):
+    """A (C, C) float64 cost matrix in the order of ``labels``, checked.
+
+    ``cost_matrix`` is an array, or a mapping ``{(true, predicted): cost}`` whose
+    missing pairs cost 1 off the diagonal and 0 on it (the 0-1 loss).
+    ``classes_name`` names ``labels`` in the messages (``"classes_"`` for an
+    estimator). With ``warn``, all-zero rows are warned of, ``stacklevel`` frames
+    above this function.
+    """
+    labels = np.asarray(labels)
     n_classes = labels.size
-    cost = as_float_array(
-        cost_matrix, "cost_matrix", "a (n_classes, n_classes) array of costs"
-    )
+    pairs = isinstance(cost_matrix, Mapping)
+    if pairs:
+        cost = _cost_from_pairs(cost_matrix, labels, classes_name)
+    else:
+        cost = as_float_array(
+            cost_matrix,
+            "cost_matrix",
+            "a (n_classes, n_classes) array of costs, or a dict "
+            "{(true, predicted): cost}",
+        )
     if cost.shape != (n_classes, n_classes):
         raise ValueError(
             f"cost_matrix has shape {cost.shape}, but there are {n_classes} classes "
-            f"(labels={preview(labels)}); pass a ({n_classes}, {n_classes}) array, "
-            "cost_matrix[i, k] the cost of predicting labels[k] for class labels[i]."
+            f"({classes_name}={preview(labels)}); pass a ({n_classes}, {n_classes}) "
+            f"array, cost_matrix[i, k] the cost of predicting {classes_name}[k] for "
+            f"class {classes_name}[i], or a dict {{(true, predicted): cost}}."
         )
     bad = ~np.isfinite(cost) | (cost < 0)
     if np.any(bad):
-        where = ", ".join(f"({i}, {k})" for i, k in np.argwhere(bad)[:5].tolist())
+        cells = np.argwhere(bad)[:5].tolist()
+        if pairs:
+            names = labels.tolist()  # Python scalars, whose repr reads as typed
+            where = "(true, predicted) labels " + ", ".join(
+                f"({names[i]!r}, {names[k]!r})" for i, k in cells
+            )
+        else:
+            where = "(row, column) " + ", ".join(f"({i}, {k})" for i, k in cells)
         raise ValueError(
             f"cost_matrix must hold finite costs >= 0, got {preview(cost[bad])} at "
-            f"(row, column) {where}{', ...' if bad.sum() > 5 else ''}; "
+            f"{where}{', ...' if bad.sum() > 5 else ''}; "
             "shift or clip the costs (adding a constant to a row does not change "
             "which prediction is best)."
         )
+    if warn:
+        _warn_free_rows(cost, labels, stacklevel + 1)
+    return cost
+
+
+def _warn_free_rows(cost, labels, stacklevel):
+    """Warn of the all-zero rows of a cost matrix: errors that cost nothing."""
     free = np.flatnonzero(~cost.any(axis=1))
     if free.size:
         warnings.warn(
@@ -548,29 +581,79 @@ def _check_cost_matrix(cost_matrix, labels):
             "their errors cost nothing. If that is not meant, give those rows their "
             "costs.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
+
+
+def _cost_from_pairs(pairs, labels, classes_name):
+    """The cost matrix of a mapping ``{(true, predicted): cost}``; 0-1 elsewhere."""
+    names = labels.tolist()  # Python scalars: hashable like the keys, repr as typed
+    malformed = [key for key in pairs if not (isinstance(key, tuple) and len(key) == 2)]
+    if malformed:
+        shown = ", ".join(repr(key) for key in malformed[:5])
+        raise ValueError(
+            f"cost_matrix as a dict needs (true, predicted) label pairs as keys, got "
+            f"{shown}; e.g. {{({names[-1]!r}, {names[0]!r}): 10.0}} for the cost "
+            f"of predicting {names[0]!r} for an example of {names[-1]!r}."
+        )
+    index = {label: i for i, label in enumerate(names)}
+    unknown = [label for key in pairs for label in key if label not in index]
+    if unknown:
+        raise ValueError(
+            f"cost_matrix names labels {preview(list(dict.fromkeys(unknown)))} that "
+            f"are not among the {classes_name} {preview(labels)}; use those class "
+            "labels in its (true, predicted) pairs."
+        )
+    values = as_float_array(
+        list(pairs.values()),
+        "cost_matrix",
+        "a dict {(true, predicted): cost} of numbers",
+    )
+    if values.shape != (len(pairs),):
+        raise ValueError(
+            "cost_matrix as a dict must map each (true, predicted) pair to one "
+            f"number, got values of shape {values.shape[1:]}."
+        )
+    cost = 1.0 - np.eye(labels.size)
+    rows = [index[true] for true, _ in pairs]
+    columns = [index[predicted] for _, predicted in pairs]
+    cost[rows, columns] = values
     return cost
 
 
 @validate_params(
     {
         **_LABELS,
-        "cost_matrix": ["array-like"],
+        "cost_matrix": ["array-like", Mapping],
         "labels": ["array-like", None],
         "sample_weight": ["array-like", None],
+        "target_priors": [None, "array-like", Mapping],
     },
     prefer_skip_nested_validation=True,
 )
-def expected_cost(y_true, y_pred, cost_matrix, *, labels=None, sample_weight=None):
+def expected_cost(
+    y_true, y_pred, cost_matrix, *, labels=None, sample_weight=None, target_priors=None
+):
     r"""Mean cost of the predictions under a cost matrix (Elkan, 2001).
 
     ``cost_matrix[i, k]`` is the cost of predicting class ``k`` for an example of
     class ``i``. The expected cost is the (weighted) mean of
     ``cost_matrix[y_true, y_pred]``. Lower is better. The 0-1 cost matrix gives the
     error rate, and ``cost[i, k] = [i != k] / (C \pi_i)``, with :math:`\pi_i` the
-    frequency of class ``i`` in ``y_true``, the balanced error. For a scorer, pass
-    the matrix to :func:`sklearn.metrics.make_scorer`:
+    frequency of class ``i`` in ``y_true``, the balanced error.
+
+    With ``target_priors`` :math:`\pi^t`, the cost is that of data whose class
+    mix is :math:`\pi^t` (label shift), from the mean cost of each class:
+
+    .. math::
+
+        \sum_i \pi^t_i \, \frac{\sum_{n : y_n = i} w_n \, c(i, \hat y_n)}
+        {\sum_{n : y_n = i} w_n},
+
+    i.e. each example is weighted by :math:`\pi^t_{y_n}` over the (weighted)
+    frequency of its class. The 0-1 cost matrix with uniform target priors gives
+    the balanced error. For a scorer, pass the matrix to
+    :func:`sklearn.metrics.make_scorer`:
     ``make_scorer(expected_cost, greater_is_better=False, cost_matrix=cost)``.
 
     Parameters
@@ -581,22 +664,35 @@ def expected_cost(y_true, y_pred, cost_matrix, *, labels=None, sample_weight=Non
     y_pred : array-like of shape (n_samples,)
         Predicted labels.
 
-    cost_matrix : array-like of shape (n_classes, n_classes)
+    cost_matrix : array-like of shape (n_classes, n_classes) or dict
         Finite costs >= 0, rows the true class and columns the predicted one, in
-        the order of ``labels``. A row of zeros is allowed (that class's errors
-        cost nothing) but warned of.
+        the order of ``labels``; or a dict ``{(true, predicted): cost}`` of label
+        pairs, where the pairs not given cost 1 off the diagonal and 0 on it (the
+        0-1 loss, as a ``class_weight`` dict leaves the other classes at 1). A
+        row of zeros is allowed (that class's errors cost nothing) but warned of.
 
     labels : array-like of shape (n_classes,), default=None
-        The classes of the rows and columns of ``cost_matrix``. Defaults to the
-        sorted union of the labels in ``y_true`` and ``y_pred``.
+        The classes of the rows and columns of ``cost_matrix`` (and of
+        ``target_priors``). Defaults to the sorted union of the labels in
+        ``y_true`` and ``y_pred``.
 
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weight of each example.
+
+    target_priors : array-like of shape (n_classes,), dict or None, default=None
+        Class priors :math:`\pi^t` of the data the cost is meant for, aligned with
+        ``labels`` or as a dict ``{label: prior}`` with an entry per label; >= 0,
+        normalised to sum to 1. A class with a positive target prior needs
+        examples in ``y_true``. ``None`` keeps the class mix of ``y_true``.
 
     Returns
     -------
     cost : float
         The expected cost per example.
+
+    See Also
+    --------
+    sklearn_lt.CostSensitiveClassifier : The predictions of least expected cost.
 
     Examples
     --------
@@ -605,6 +701,11 @@ def expected_cost(y_true, y_pred, cost_matrix, *, labels=None, sample_weight=Non
     >>> cost = np.array([[0, 1], [10, 0]])  # missing class 1 costs 10
     >>> expected_cost([0, 0, 1, 1], [0, 1, 1, 0], cost)  # (0 + 1 + 0 + 10) / 4
     2.75
+    >>> expected_cost([0, 0, 1, 1], [0, 1, 1, 0], {(1, 0): 10})  # the same
+    2.75
+    >>> # Class 1 is 10% of the target data: 0.9 * 1/2 + 0.1 * 10/2
+    >>> expected_cost([0, 0, 1, 1], [0, 1, 1, 0], cost, target_priors=[0.9, 0.1])
+    0.95
     """
     y_true, y_pred, sample_weight = _check_labels(y_true, y_pred, sample_weight)
     labels = _resolve_labels(labels, y_true, y_pred)
@@ -613,7 +714,29 @@ def expected_cost(y_true, y_pred, cost_matrix, *, labels=None, sample_weight=Non
     pred_idx = label_indices(y_pred, labels, name="y_pred", classes_name="labels")
     if sample_weight is not None and not sample_weight.sum() > 0:
         raise ValueError("sample_weight sums to 0; give some example a weight > 0.")
+    if target_priors is not None:
+        sample_weight = _target_weights(target_priors, labels, true_idx, sample_weight)
     return float(np.average(cost[true_idx, pred_idx], weights=sample_weight))
+
+
+def _target_weights(target_priors, labels, true_idx, sample_weight):
+    """Example weights ``w_n pi^t_y / W_y`` (``W_y`` the weight of class ``y``)."""
+    target = _aligned_priors(target_priors, labels, "target_priors", positive=False)
+    if sample_weight is None:
+        sample_weight = np.ones(true_idx.size)
+    support = np.bincount(true_idx, weights=sample_weight, minlength=labels.size)
+    absent = (target > 0) & ~(support > 0)
+    if np.any(absent):
+        raise ValueError(
+            f"target_priors gives classes {preview(labels[absent])} a positive prior "
+            "but y_true has no example of them (or only examples of weight 0), so "
+            "their cost is unknown. Give them a target prior of 0, or evaluate on "
+            "data that hold them."
+        )
+    per_class = np.zeros(labels.size)
+    seen = support > 0
+    per_class[seen] = target[seen] / support[seen]
+    return sample_weight * per_class[true_idx]
 
 
 worst_class_error_scorer = make_scorer(worst_class_error, greater_is_better=False)

@@ -8,21 +8,19 @@ shift (``estimate_target_priors``) live in :mod:`sklearn_lt.label_shift`.
 """
 
 import warnings
-from collections.abc import Mapping
 from numbers import Real
 
 import numpy as np
-from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils import check_consistent_length
 
 from ._compat import _check_sample_weight, validate_params
 from ._validation import (
     Number,
-    as_float_array,
     check_class_counts,
     check_labels,
+    check_priors,
     check_unique_classes,
     label_indices,
-    preview,
 )
 
 __all__ = [
@@ -128,87 +126,6 @@ def estimate_priors(y, *, classes=None, sample_weight=None, smoothing=0.0):
             "undefined. Give some examples a positive weight."
         )
     return counts / total
-
-
-def check_priors(priors, classes, *, name="priors"):
-    """Validate user-given class priors and align them with ``classes``.
-
-    Priors that do not sum to 1 are divided by their sum, so counts or percentages
-    are accepted as they are.
-
-    Parameters
-    ----------
-    priors : array-like of shape (n_classes,) or dict
-        Either one prior per class, in the order of ``classes``, or a mapping
-        ``{label: prior}`` with exactly one entry for every class.
-
-    classes : array-like of shape (n_classes,)
-        The classes the priors are for, usually an estimator's ``classes_``.
-
-    name : str, default="priors"
-        Name used for ``priors`` in error messages.
-
-    Returns
-    -------
-    priors : ndarray of shape (n_classes,)
-        Positive float64 priors summing to 1, aligned with ``classes``.
-
-    Raises
-    ------
-    ValueError
-        If a prior is negative, zero, NaN or infinite, if the array has the wrong
-        length, or if the mapping misses a class or names an unknown label.
-
-    Examples
-    --------
-    >>> from sklearn_lt.priors import check_priors
-    >>> check_priors({"dog": 3, "cat": 1}, classes=["cat", "dog"])
-    array([0.25, 0.75])
-    """
-    classes = column_or_1d(classes)
-    if isinstance(priors, Mapping):
-        unknown = [label for label in priors if not np.any(classes == label)]
-        if unknown:
-            raise ValueError(
-                f"{name} names labels {preview(unknown)} that are not among the "
-                f"classes {preview(classes)}; use exactly the class labels as keys."
-            )
-        missing = [label for label in classes if label not in priors]
-        if missing:
-            raise ValueError(
-                f"{name} has no entry for classes {preview(missing)}; a dict of "
-                f"priors needs one entry per class of {preview(classes)}."
-            )
-        values = [priors[label] for label in classes]
-    else:
-        values = priors
-    values = as_float_array(
-        values, name, "numbers, one per class, or a dict {label: prior}"
-    )
-    if values.ndim != 1 or values.shape[0] != classes.shape[0]:
-        raise ValueError(
-            f"{name} has shape {values.shape} but there are {classes.shape[0]} classes "
-            f"(classes_={preview(classes)}); pass one prior per class, in the order "
-            "of classes_, or a dict {label: prior}."
-        )
-    bad = ~np.isfinite(values)
-    if np.any(bad):
-        raise ValueError(
-            f"{name} must be finite, got {preview(values[bad])} for classes "
-            f"{preview(classes[bad])}."
-        )
-    bad = values <= 0
-    if np.any(bad):
-        raise ValueError(
-            f"{name} must be > 0 (the adjustment takes log(prior)), got "
-            f"{preview(values[bad])} for classes {preview(classes[bad])}; for "
-            "priors estimated from counts, use "
-            "estimate_priors(y, classes=..., smoothing=1.0)."
-        )
-    # Divide by the largest first: the sum of priors near the float64 maximum
-    # overflows (1e308 + 1e308 = inf), and that of subnormal ones loses digits.
-    values = values / values.max()
-    return values / values.sum()
 
 
 @validate_params(

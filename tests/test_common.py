@@ -8,6 +8,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lt import (
+    CostSensitiveClassifier,
     LogitAdjustedClassifier,
     LogitAdjustedClassifierCV,
     LogitsClassifier,
@@ -35,6 +36,16 @@ ESTIMATORS = [
     TunedAdjustmentClassifierCV(
         LogisticRegression(max_iter=1000), scoring="balanced_accuracy", cv=3, max_iter=2
     ),
+    # A cost matrix names the classes, and the checks fit on labels [0, 1, 2],
+    # [1, 2], ["one", "two"], ...: only the 0-1 cost (None) fits every one of them.
+    # Under a cost on labels 0 and 1, every check that fits other labels fails on
+    # the (rightful) unknown-label error, and check_classifiers_train on its
+    # assertion that predict is the argmax of predict_proba, which a cost-sensitive
+    # rule is not (as FixedThresholdClassifier's is not); tests/test_cost_sensitive.py
+    # tests the costs themselves.
+    CostSensitiveClassifier(LogisticRegression()),
+    CostSensitiveClassifier(DecisionTreeClassifier(random_state=0)),
+    CostSensitiveClassifier(LogisticRegression(), response_method="decision_function"),
 ]
 
 # LogitsClassifier's X is the output of another model, one column per class, so

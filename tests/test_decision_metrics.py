@@ -5,7 +5,12 @@ import pytest
 from _data import long_tailed_classification
 from numpy.testing import assert_allclose
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import make_scorer, recall_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    make_scorer,
+    recall_score,
+)
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_lt._compat import InvalidParameterError
@@ -158,6 +163,126 @@ def test_all_zero_cost_row_is_legal_but_warned():
     with pytest.warns(UserWarning, match=r"all-zero rows for classes \[1\]"):
         value = expected_cost([0, 1, 1], [1, 0, 1], [[0, 2], [0, 0]])
     assert_allclose(value, 2 / 3)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_zero_one_cost_matches_sklearns_accuracies(weighted):
+    y_true, y_pred, w = _labels(4, weighted=weighted)
+    zero_one = 1.0 - np.eye(4)
+    assert_allclose(
+        expected_cost(y_true, y_pred, zero_one, sample_weight=w),
+        1 - accuracy_score(y_true, y_pred, sample_weight=w),
+        rtol=RTOL,
+    )
+    # Uniform target priors: each class weighs 1/C, the balanced error.
+    assert_allclose(
+        expected_cost(
+            y_true, y_pred, zero_one, sample_weight=w, target_priors=np.ones(4)
+        ),
+        1 - balanced_accuracy_score(y_true, y_pred, sample_weight=w),
+        rtol=RTOL,
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_expected_cost_under_target_priors_matches_numpy(seed):
+    y_true, y_pred, w = _labels(seed, weighted=True)
+    rng = np.random.default_rng(seed + 10)
+    cost = rng.uniform(0, 5, (4, 4))
+    target = rng.dirichlet(np.ones(4))
+    # Independent: the target-weighted mean of each class's weighted mean cost.
+    per_class = [
+        np.average(cost[c, y_pred[y_true == c]], weights=w[y_true == c])
+        for c in range(4)
+    ]
+    expected = float(np.dot(target, per_class))
+    value = expected_cost(y_true, y_pred, cost, sample_weight=w, target_priors=target)
+    assert_allclose(value, expected, rtol=RTOL)
+    # A dict of target priors, and priors that do not sum to 1, are the same.
+    as_dict = {c: 10 * p for c, p in enumerate(target)}
+    assert_allclose(
+        expected_cost(y_true, y_pred, cost, sample_weight=w, target_priors=as_dict),
+        expected,
+        rtol=RTOL,
+    )
+
+
+def test_target_priors_of_zero_drop_a_class_and_absent_classes_need_zero():
+    y_true = np.array(["a", "a", "b", "b"])
+    y_pred = np.array(["a", "b", "b", "c"])  # "c" is only predicted
+    cost = np.array([[0.0, 1.0, 4.0], [2.0, 0.0, 8.0], [1.0, 1.0, 0.0]])
+    # a: mean cost (0 + 1) / 2; b: (0 + 8) / 2; c has no example and prior 0.
+    value = expected_cost(y_true, y_pred, cost, target_priors=[0.75, 0.25, 0])
+    assert_allclose(value, 0.75 * 0.5 + 0.25 * 4.0, rtol=RTOL)
+    assert_allclose(
+        expected_cost(y_true, y_pred, cost, target_priors={"a": 1, "b": 0, "c": 0}),
+        0.5,
+        rtol=RTOL,
+    )
+    with pytest.raises(ValueError, match=r"classes \['c'\] a positive prior but"):
+        expected_cost(y_true, y_pred, cost, target_priors=[1, 1, 1])
+    # Weight 0 on every example of a class is as good as no example.
+    with pytest.raises(ValueError, match=r"classes \['b'\] a positive prior but"):
+        expected_cost(
+            y_true, y_pred, cost, sample_weight=[1, 1, 0, 0], target_priors=[1, 1, 0]
+        )
+
+
+@pytest.mark.parametrize(
+    "target, match",
+    [
+        ([1, 1], r"target_priors has shape \(2,\) but there are 3 classes"),
+        ([1, -1, 1], r"target_priors must be >= 0, got \[-1.0\]"),
+        ([0, 0, 0], r"target_priors are all 0"),
+        ([1, np.nan, 1], r"target_priors must be finite"),
+        ({"a": 1, "b": 1}, r"target_priors has no entry for classes \['c'\]"),
+        ({"a": 1, "b": 1, "c": 0, "d": 1}, r"names labels \['d'\]"),
+    ],
+)
+def test_bad_target_priors_are_refused_with_their_fix(target, match):
+    with pytest.raises(ValueError, match=match):
+        expected_cost(
+            ["a", "b", "c"], ["a", "b", "c"], 1 - np.eye(3), target_priors=target
+        )
+
+
+def test_cost_pairs_equal_the_array_with_zero_one_elsewhere():
+    y_true, y_pred, w = _labels(5, weighted=True)
+    pairs = {(3, 0): 20.0, (0, 3): 0.5, (1, 1): 0.25}
+    array = 1.0 - np.eye(4)
+    array[3, 0], array[0, 3], array[1, 1] = 20.0, 0.5, 0.25
+    assert_allclose(
+        expected_cost(y_true, y_pred, pairs, sample_weight=w),
+        expected_cost(y_true, y_pred, array, sample_weight=w),
+        rtol=RTOL,
+    )
+    assert_allclose(
+        expected_cost(y_true, y_pred, {}), np.mean(y_true != y_pred), rtol=RTOL
+    )
+    y_s, p_s = np.array(["x", "y", "y"]), np.array(["y", "y", "x"])
+    assert_allclose(expected_cost(y_s, p_s, {("x", "y"): 6.0}), (6 + 0 + 1) / 3)
+
+
+@pytest.mark.parametrize(
+    "pairs, match",
+    [
+        ({(0, 5): 1.0}, r"names labels \[5\] that are not among the labels \[0, 1\]"),
+        ({("0", 1): 1.0}, r"names labels \['0'\]"),
+        ({0: 1.0}, r"needs \(true, predicted\) label pairs as keys"),
+        ({(0, 1, 1): 1.0}, r"label pairs as keys, got \(0, 1, 1\)"),
+        ({(0, 1): np.nan}, r"got \[nan\] at \(true, predicted\) labels \(0, 1\)"),
+        ({(1, 0): -3}, r"got \[-3.0\] at \(true, predicted\) labels \(1, 0\)"),
+    ],
+)
+def test_bad_cost_pairs_are_refused_with_their_fix(pairs, match):
+    with pytest.raises(ValueError, match=match):
+        expected_cost([0, 1], [0, 1], pairs)
+
+
+def test_all_zero_row_of_cost_pairs_is_warned():
+    with pytest.warns(UserWarning, match=r"all-zero rows for classes \[1\]") as rec:
+        expected_cost([0, 1], [1, 0], {(1, 0): 0.0})
+    assert rec[0].filename == __file__
 
 
 def test_scorers_work_in_grid_search_with_the_right_sign():

@@ -180,6 +180,7 @@ FLOORS = {
     "sklearn_lt.losses": 3,
     "sklearn_lt._gains": 3,
     "sklearn_lt._tuning": 4,
+    "sklearn_lt._cost_sensitive": 4,
     "sklearn_lt.label_shift": 4,
     "sklearn_lt.report": 4,
     "sklearn_lt.plotting": 4,
