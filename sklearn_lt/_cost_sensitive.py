@@ -160,8 +160,7 @@ class CostSensitiveClassifier(_BaseLogitAdjuster):
         in ``fit``; wrap an already fitted one in
         :class:`sklearn.frozen.FrozenEstimator` to use it without refitting.
 
-    cost_matrix : array-like of shape (n_classes, n_classes), dict or None, \
-            default=None
+    cost_matrix : {array-like of shape (n_classes, n_classes), dict}, default=None
         The costs :math:`c(y, k)`: finite and >= 0, rows the true class and
         columns the prediction, in the order of ``classes_``. Or a dict
         ``{(true, predicted): cost}`` of label pairs; the pairs it does not name

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 
+from .metrics import _RECALL_SCORES
+
 # Rows whose scores (rows x classes float64) take at most about 1 MiB: the argmax of
 # each chunk runs in cache.
 _CHUNK_BYTES = 1 << 20
@@ -99,35 +101,8 @@ class ValidationScores:
         return out
 
 
-# --- Metrics of a recall vector: greater is better ---------------------------------
-
-
-def _minus_worst_error(recall):
-    return float(np.min(recall, axis=-1)) - 1.0
-
-
-def _balanced_score(recall):
-    return float(np.mean(recall)) - 1.0
-
-
-def _geometric_mean(recall):
-    if np.any(recall <= 0):
-        return 0.0
-    return float(np.exp(np.mean(np.log(recall))))
-
-
-def _harmonic_mean(recall):
-    if np.any(recall <= 0):
-        return 0.0
-    return float(recall.size / np.sum(1.0 / recall))
-
-
-RECALL_OBJECTIVES = {
-    "balanced_error": _balanced_score,
-    "worst_class_error": _minus_worst_error,
-    "geometric_mean_recall": _geometric_mean,
-    "harmonic_mean_recall": _harmonic_mean,
-}
+_minus_worst_error = _RECALL_SCORES["worst_class_error"]
+_balanced_score = _RECALL_SCORES["balanced_error"]
 
 
 @dataclass(eq=False)
@@ -239,7 +214,7 @@ def frank_wolfe_gains(data, objective, *, max_iter=100, tol=1e-6):
     kept. Stops after ``max_iter`` steps or when the duality gap
     :math:`\nabla\psi(r_t)^\top (r(h_t) - r_t)` falls below ``tol``.
     """
-    metric = RECALL_OBJECTIVES[objective]
+    metric = _RECALL_SCORES[objective]
     floor = _zero_floor(data)
     search = GainSearch("Frank-Wolfe")
     log_gains = np.zeros(data.n_classes)

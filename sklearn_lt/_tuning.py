@@ -34,7 +34,6 @@ from ._compat import (
     _safe_indexing,
 )
 from ._gains import (
-    RECALL_OBJECTIVES,
     ValidationScores,
     balanced_gains,
     coordinate_ascent_gains,
@@ -59,6 +58,7 @@ from ._validation import Number, as_float_array, label_indices, preview
 from .metrics import (
     _BANDS,
     _METRICS,
+    _RECALL_SCORES,
     _error_rates,
     balanced_error_scorer,
     frequency_bands,
@@ -825,10 +825,10 @@ _SCORER_OBJECTIVES = {
 def _check_objective(scoring):
     """``(recall objective name or None, scorer or None)`` for ``scoring``."""
     if isinstance(scoring, str):
-        if scoring in RECALL_OBJECTIVES:
+        if scoring in _RECALL_SCORES:
             return scoring, None
         if scoring not in get_scorer_names():
-            names = sorted(RECALL_OBJECTIVES)
+            names = sorted(_RECALL_SCORES)
             close = get_close_matches(scoring, names + get_scorer_names(), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise InvalidParameterError(

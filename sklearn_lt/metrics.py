@@ -384,6 +384,29 @@ def many_medium_few_error(
 # --- Metrics for the decision a user really has (Narasimhan et al., 2015) ----------
 
 
+def _geometric_mean(recalls):
+    """In log space; 0 as soon as one recall is 0."""
+    if np.any(recalls <= 0):
+        return 0.0
+    return float(np.exp(np.mean(np.log(recalls))))
+
+
+def _harmonic_mean(recalls):
+    if np.any(recalls <= 0):
+        return 0.0
+    return float(recalls.size / np.sum(1.0 / recalls))
+
+
+# Each metric of the per-class recalls as a score of the recall vector, greater is
+# better (errors negated, as their scorers are): what the gain optimisers maximise.
+_RECALL_SCORES = {
+    "balanced_error": lambda recalls: float(np.mean(recalls)) - 1.0,
+    "worst_class_error": lambda recalls: float(np.min(recalls)) - 1.0,
+    "geometric_mean_recall": _geometric_mean,
+    "harmonic_mean_recall": _harmonic_mean,
+}
+
+
 @validate_params(
     {**_LABELS, "sample_weight": ["array-like", None]},
     prefer_skip_nested_validation=True,
@@ -468,10 +491,7 @@ def geometric_mean_recall(y_true, y_pred, *, sample_weight=None):
     >>> round(geometric_mean_recall([0, 0, 1, 1], [0, 0, 1, 0]), 4)  # sqrt(1 * 0.5)
     0.7071
     """
-    recalls = 1.0 - _errors_of_true_classes(y_true, y_pred, sample_weight)
-    if np.any(recalls <= 0):
-        return 0.0
-    return float(np.exp(np.mean(np.log(recalls))))
+    return _geometric_mean(1.0 - _errors_of_true_classes(y_true, y_pred, sample_weight))
 
 
 @validate_params(
@@ -515,10 +535,7 @@ def harmonic_mean_recall(y_true, y_pred, *, sample_weight=None):
     >>> round(harmonic_mean_recall([0, 0, 1, 1], [0, 0, 1, 0]), 4)  # 2 / (1 + 2)
     0.6667
     """
-    recalls = 1.0 - _errors_of_true_classes(y_true, y_pred, sample_weight)
-    if np.any(recalls <= 0):
-        return 0.0
-    return float(recalls.size / np.sum(1.0 / recalls))
+    return _harmonic_mean(1.0 - _errors_of_true_classes(y_true, y_pred, sample_weight))
 
 
 def _check_cost_matrix(

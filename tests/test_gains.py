@@ -12,13 +12,13 @@ import pytest
 from scipy.special import logsumexp
 
 from sklearn_lt._gains import (
-    RECALL_OBJECTIVES,
     ValidationScores,
     balanced_gains,
     coordinate_ascent_gains,
     frank_wolfe_gains,
     worst_class_gains,
 )
+from sklearn_lt.metrics import _RECALL_SCORES
 
 # Three classes in the plane, unit covariance, unequal priors and separations: the
 # optimum of each objective is far from uniform gains.
@@ -161,4 +161,4 @@ def test_recall_objectives_agree_with_the_metrics():
     }
     for name, value in expected.items():
         # Both compute the same few float64 operations on the same recalls.
-        assert RECALL_OBJECTIVES[name](recall) == pytest.approx(value, abs=1e-12)
+        assert _RECALL_SCORES[name](recall) == pytest.approx(value, abs=1e-12)
