@@ -43,6 +43,25 @@ from .metrics import _RECALL_SCORES
 _CHUNK_BYTES = 1 << 20
 
 
+# With more than twice this many classes, a row's argmax is first looked for among
+# its largest scores (see ValidationScores.predictions).
+_N_CANDIDATES = 32
+
+
+def _argmax_rows(scores, log_gains):
+    """``argmax(scores + log_gains, axis=1)``, a chunk of rows at a time."""
+    n_rows, n_classes = scores.shape
+    chunk = max(1, _CHUNK_BYTES // (8 * n_classes))
+    pred = np.empty(n_rows, dtype=np.intp)
+    buffer = np.empty((min(chunk, n_rows), n_classes))
+    for start in range(0, n_rows, chunk):
+        part = scores[start : start + chunk]
+        shifted = buffer[: part.shape[0]]
+        np.add(part, log_gains, out=shifted)
+        pred[start : start + chunk] = shifted.argmax(axis=1)
+    return pred
+
+
 def _normalised(log_gains):
     """Log-gains shifted so that the gains sum to 1 (the argmax ignores a shift)."""
     return log_gains - logsumexp(log_gains)
@@ -65,25 +84,58 @@ class ValidationScores:
         self.n_classes = self.scores[0].shape[1]
         if self.weights is None:
             self.weights = [None] * len(self.scores)
+        self._top = [None] * len(self.scores)
         self.class_weight = [
             np.bincount(code, weights=weight, minlength=self.n_classes)
             for code, weight in zip(self.codes, self.weights, strict=True)
         ]
 
     def predictions(self, log_gains):
-        """The plug-in's predicted class codes of every split."""
+        """The plug-in's predicted class codes of every split.
+
+        With many classes, each row's argmax is looked for among its
+        ``_N_CANDIDATES`` largest scores only, when the row's gap between its
+        best score and the first one left out exceeds the spread of the
+        log-gains (then no class left out can win, whatever the gains); the
+        other rows take the argmax over all the classes. The predictions are
+        exactly those of the full argmax, ties included (the lowest class).
+        """
+        spread = float(np.max(log_gains) - np.min(log_gains))
         out = []
-        for scores in self.scores:
-            chunk = max(1, _CHUNK_BYTES // (8 * self.n_classes))
-            pred = np.empty(scores.shape[0], dtype=np.intp)
-            buffer = np.empty((min(chunk, scores.shape[0]), self.n_classes))
-            for start in range(0, scores.shape[0], chunk):
-                part = scores[start : start + chunk]
-                shifted = buffer[: part.shape[0]]
-                np.add(part, log_gains, out=shifted)
-                pred[start : start + chunk] = shifted.argmax(axis=1)
+        for k, scores in enumerate(self.scores):
+            if self.n_classes <= 2 * _N_CANDIDATES:
+                out.append(_argmax_rows(scores, log_gains))
+                continue
+            columns, top, gap = self._candidates(k)
+            # Candidates are in increasing class order: the first maximum is the
+            # lowest class among ties, as in the full argmax.
+            best = (top + log_gains[columns]).argmax(axis=1)
+            pred = columns[np.arange(best.size), best]
+            # A margin of 1e-9, far above the rounding of the sums compared
+            # (ulps of scores of at most ~745 in size), so that no rounding can
+            # let a class left out tie with the best candidate.
+            unsure = np.flatnonzero(gap <= spread + 1e-9)
+            if unsure.size:
+                pred[unsure] = _argmax_rows(scores[unsure], log_gains)
             out.append(pred)
         return out
+
+    def _candidates(self, k):
+        """Split ``k``'s rows' largest scores: their classes (sorted), values, gap."""
+        if self._top[k] is None:
+            scores = self.scores[k]
+            part = np.argpartition(-scores, _N_CANDIDATES, axis=1)
+            columns = np.sort(part[:, :_N_CANDIDATES], axis=1)
+            top = np.take_along_axis(scores, columns, axis=1)
+            left_out = np.take_along_axis(
+                scores, part[:, _N_CANDIDATES : _N_CANDIDATES + 1], axis=1
+            )[:, 0]
+            # The largest score left out is the (K+1)-th: argpartition puts it
+            # first after the K largest.
+            with np.errstate(invalid="ignore"):  # -inf - -inf: no gap, dense
+                gap = top.max(axis=1) - left_out
+            self._top[k] = (columns, top, np.nan_to_num(gap, nan=-np.inf))
+        return self._top[k]
 
     def recalls(self, predictions):
         """Per split and class, the (weighted) share of its rows predicted right."""

@@ -162,3 +162,20 @@ def test_recall_objectives_agree_with_the_metrics():
     for name, value in expected.items():
         # Both compute the same few float64 operations on the same recalls.
         assert _RECALL_SCORES[name](recall) == pytest.approx(value, abs=1e-12)
+
+
+@pytest.mark.parametrize("spread", [0.0, 0.5, 3.0, 50.0])
+def test_many_class_predictions_equal_the_full_argmax(spread):
+    # Above 64 classes a row's argmax is first looked for among its 32 largest
+    # scores; the answer must be the full argmax's, ties (lowest class) included.
+    rng = np.random.default_rng(0)
+    n, n_classes = 3000, 150
+    scores = np.round(rng.standard_normal((n, n_classes)) * 3, 1)  # many ties
+    scores[:, 7] = -np.inf  # a class the split's model never saw
+    scores[:10] = 0.0  # rows where every class ties
+    log_gains = np.round(rng.uniform(0, spread, n_classes), 1)
+    data = ValidationScores([scores, scores[::-1]], [np.arange(n) % n_classes] * 2)
+    for pred, part in zip(
+        data.predictions(log_gains), [scores, scores[::-1]], strict=True
+    ):
+        np.testing.assert_array_equal(pred, np.argmax(part + log_gains, axis=1))
