@@ -307,3 +307,20 @@ def test_scorers_work_in_grid_search_with_the_right_sign():
     assert np.all((res["mean_test_gmean"] >= 0) & (res["mean_test_gmean"] <= 1))
     # HM <= GM for each split, so for their means; 1e-12 absorbs float64 rounding.
     assert np.all(res["mean_test_hmean"] <= res["mean_test_gmean"] + 1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_geometric_mean_equals_imbalanced_learns(weighted):
+    imblearn_metrics = pytest.importorskip(
+        "imblearn.metrics", reason="imbalanced-learn (the test extra) not installed"
+    )
+    for seed in range(5):
+        y_true, y_pred, w = _labels(seed, weighted=weighted)
+        theirs = imblearn_metrics.geometric_mean_score(
+            y_true, y_pred, average="multiclass", sample_weight=w
+        )
+        # imblearn takes the product of the recalls, this package the exp of the
+        # mean log: a few eps64 apart at these few classes.
+        assert_allclose(
+            geometric_mean_recall(y_true, y_pred, sample_weight=w), theirs, rtol=RTOL
+        )
