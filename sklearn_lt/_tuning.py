@@ -21,7 +21,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils import indexable
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+from sklearn.utils.metadata_routing import MethodMapping
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
@@ -231,6 +231,33 @@ def _warn_on_search_result(taus, mean_score, best_index):
 def _describe(value):
     """Priors or a method name, short, for the after-fit error."""
     return repr(value) if isinstance(value, str) else preview(np.round(value, 4))
+
+
+def _refuse_changed_search(tuner, chosen):
+    """Check the parameters a prediction reads; refuse those the search used, changed.
+
+    ``chosen`` names what the search chose, for the message (``"gains_ were"``).
+    """
+    tuner._validate_prediction_params()
+    current = {
+        "priors": tuner._current_priors(),
+        "target_priors": tuner._current_target_priors(),
+        "response_method": _resolve_response_method(
+            tuner.estimator_, tuner.response_method
+        ),
+    }
+    fitted = {
+        "priors": tuner.priors_,
+        "target_priors": tuner.target_priors_,
+        "response_method": tuner._response_method,
+    }
+    for name, value in current.items():
+        if not np.array_equal(value, fitted[name]):
+            raise ValueError(
+                f"{name} was changed after fit (it now gives {_describe(value)}, fit "
+                f"used {_describe(fitted[name])}), but {chosen} chosen for the old "
+                f"value. Call fit again, or set {name} back."
+            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -604,31 +631,8 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         self.batch_size = batch_size
         self.target_priors = target_priors
 
-    # What the search depended on: changed after fit, best_tau_ would be stale.
-    _searched_params = ("priors", "target_priors", "response_method")
-
     def _prediction_plan(self):
-        self._validate_prediction_params()
-        current = {
-            "priors": self._current_priors(),
-            "target_priors": self._current_target_priors(),
-            "response_method": _resolve_response_method(
-                self.estimator_, self.response_method
-            ),
-        }
-        fitted = {
-            "priors": self.priors_,
-            "target_priors": self.target_priors_,
-            "response_method": self._response_method,
-        }
-        for name in self._searched_params:
-            if not np.array_equal(current[name], fitted[name]):
-                raise ValueError(
-                    f"{name} was changed after fit (it now gives "
-                    f"{_describe(current[name])}, fit used {_describe(fitted[name])}), "
-                    f"but best_tau_={self.best_tau_:g} was chosen for the old value. "
-                    f"Call fit again, or set {name} back."
-                )
+        _refuse_changed_search(self, f"best_tau_={self.best_tau_:g} was")
         target = None if self.target_priors is None else self.target_priors_
         return self._response_method, _prior_shift(self.best_tau_, self.priors_, target)
 
@@ -795,14 +799,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         routing : MetadataRouter
             The routing information.
         """
-        router = (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(
-                estimator=self.estimator,
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-        )
+        router = super().get_metadata_routing()
         if not self._prefit:
             router.add(
                 splitter=check_cv(self.cv, classifier=True),
@@ -1162,31 +1159,8 @@ class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
         self.batch_size = batch_size
         self.target_priors = target_priors
 
-    # What the search depended on: changed after fit, the gains would be stale.
-    _searched_params = ("priors", "target_priors", "response_method")
-
     def _prediction_plan(self):
-        self._validate_prediction_params()
-        current = {
-            "priors": self._current_priors(),
-            "target_priors": self._current_target_priors(),
-            "response_method": _resolve_response_method(
-                self.estimator_, self.response_method
-            ),
-        }
-        fitted = {
-            "priors": self.priors_,
-            "target_priors": self.target_priors_,
-            "response_method": self._response_method,
-        }
-        for name in self._searched_params:
-            if not np.array_equal(current[name], fitted[name]):
-                raise ValueError(
-                    f"{name} was changed after fit (it now gives "
-                    f"{_describe(current[name])}, fit used {_describe(fitted[name])}), "
-                    "but gains_ were chosen for the old value. Call fit again, or "
-                    f"set {name} back."
-                )
+        _refuse_changed_search(self, "gains_ were")
         return self._response_method, self.adjustment_
 
     def _check_can_predict(self):
@@ -1330,12 +1304,8 @@ class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
             The routing information.
         """
         return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(
-                estimator=self.estimator,
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
+            super()
+            .get_metadata_routing()
             .add(
                 splitter=check_cv(self.cv, classifier=True),
                 method_mapping=MethodMapping().add(caller="fit", callee="split"),

@@ -301,3 +301,16 @@ def test_a_validation_fold_missing_a_class_is_refused(three_classes):
         TunedAdjustmentClassifierCV(_FitRaises(), scoring=scorer, cv=KFold(3)).fit(
             X[order], y[order]
         )
+
+
+def test_sample_weight_weights_the_priors_and_reaches_the_estimator(three_classes):
+    X, y = three_classes
+    w = np.random.default_rng(0).uniform(0.5, 2.0, y.size)
+    tuned = TunedAdjustmentClassifierCV(LogisticRegression(), cv=3).fit(
+        X, y, sample_weight=w
+    )
+    expected = np.bincount(y, weights=w) / w.sum()
+    # Weighted frequencies: sums of 3,000 weights, then one division.
+    np.testing.assert_allclose(tuned.priors_, expected, rtol=1e-12)
+    refit = LogisticRegression().fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(tuned.estimator_.coef_, refit.coef_)
