@@ -233,6 +233,97 @@ def _describe(value):
     return repr(value) if isinstance(value, str) else preview(np.round(value, 4))
 
 
+@dataclass(frozen=True, eq=False)
+class _FitInput:
+    """What a tuner's ``fit`` checks and resolves before anything is fitted."""
+
+    X: object
+    y: object
+    labels: np.ndarray
+    response_method: str
+    classes: np.ndarray
+    class_counts: np.ndarray
+    priors: np.ndarray
+    target_priors: np.ndarray
+    routed: object
+    sample_weight: object
+
+    def search_data(self):
+        return _SearchData(
+            self.X, self.y, self.labels, self.sample_weight, self.routed.estimator.fit
+        )
+
+
+def _check_fit_input(tuner, frozen, X, y, sample_weight, fit_params):
+    """The tuners' cheap checks of ``fit``'s input and parameters, in one place."""
+    X, y = indexable(X, y)
+    labels = _check_targets(y)
+    response_method = _resolve_response_method(tuner.estimator, tuner.response_method)
+    classes = _check_two_classes(
+        tuner.estimator.classes_ if frozen else np.unique(labels)
+    )
+    class_counts = tuner._count_classes(labels, classes)
+    priors = _resolve_priors(tuner.priors, labels, classes, sample_weight)
+    target_priors = _resolve_target_priors(tuner.target_priors, classes)
+    routed = tuner._fit_params(tuner.estimator, frozen, sample_weight, fit_params)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    return _FitInput(
+        X,
+        y,
+        labels,
+        response_method,
+        classes,
+        class_counts,
+        priors,
+        target_priors,
+        routed,
+        sample_weight,
+    )
+
+
+def _sweep_spec(tuner, frozen, given, scorer, taus=None, bands=None):
+    return _SweepSpec(
+        estimator=tuner.estimator,
+        frozen=frozen,
+        taus=taus,
+        scorer=scorer,
+        response_method=given.response_method,
+        batch_size=tuner.batch_size,
+        classes=given.classes,
+        bands=bands,
+        priors=given.priors,
+        # priors is "train" or the user's priors (its constraints)
+        fold_priors_from_train=isinstance(tuner.priors, str),
+        target_priors=given.target_priors,
+    )
+
+
+def _refit(tuner, given, keep_given):
+    """Fit on all the data (or keep the given model); False with ``refit=False``.
+
+    Without a refit the tuner keeps what describes the data, not a model.
+    """
+    if keep_given:
+        fitted = tuner.estimator
+    elif tuner.refit:
+        fitted = clone(tuner.estimator).fit(
+            given.X, given.y, **given.routed.estimator.fit
+        )
+    else:
+        tuner.classes_ = given.classes
+        tuner.train_priors_ = _train_frequencies(
+            given.labels, given.classes, given.sample_weight
+        )
+        tuner.priors_ = given.priors
+        tuner.target_priors_ = given.target_priors
+        tuner.class_counts_ = given.class_counts
+        return False
+    tuner.priors_ = tuner._set_fitted(fitted, given.labels, given.sample_weight)
+    tuner.target_priors_ = tuner._current_target_priors()
+    return True
+
+
 def _refuse_changed_search(tuner, chosen):
     """Check the parameters a prediction reads; refuse those the search used, changed.
 
@@ -702,45 +793,24 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         taus = _tau_grid(self.taus)
         scorer = _check_scorer(self.scoring)
         frozen = self._check_frozen()
-        X, y = indexable(X, y)
-        labels = _check_targets(y)
-        response_method = _resolve_response_method(self.estimator, self.response_method)
-        classes = _check_two_classes(
-            self.estimator.classes_ if frozen else np.unique(labels)
-        )
-        class_counts = self._count_classes(labels, classes)
-        priors = _resolve_priors(self.priors, labels, classes, sample_weight)
-        target_priors = _resolve_target_priors(self.target_priors, classes)
+        given = _check_fit_input(self, frozen, X, y, sample_weight, fit_params)
         _prior_shift(
             taus.max(),
-            priors,
-            None if self.target_priors is None else target_priors,
+            given.priors,
+            None if self.target_priors is None else given.target_priors,
             "the largest of taus",
         )
-        routed = self._fit_params(self.estimator, frozen, sample_weight, fit_params)
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
-
         if self._prefit:
-            splits = [(np.zeros(0, dtype=int), np.arange(len(labels)))]
+            splits = [(np.zeros(0, dtype=int), np.arange(len(given.labels)))]
         else:
-            cv = check_cv(self.cv, labels, classifier=True)
-            splits = list(cv.split(X, labels, **routed.splitter.split))
-        spec = _SweepSpec(
-            estimator=self.estimator,
-            frozen=frozen,
-            taus=taus,
-            scorer=scorer,
-            response_method=response_method,
-            batch_size=self.batch_size,
-            classes=classes,
-            bands=frequency_bands(class_counts),
-            priors=priors,
-            # priors is "train" or the user's priors (its constraints)
-            fold_priors_from_train=isinstance(self.priors, str),
-            target_priors=target_priors,
+            cv = check_cv(self.cv, given.labels, classifier=True)
+            splits = list(
+                cv.split(given.X, given.labels, **given.routed.splitter.split)
+            )
+        spec = _sweep_spec(
+            self, frozen, given, scorer, taus, frequency_bands(given.class_counts)
         )
-        data = _SearchData(X, y, labels, sample_weight, routed.estimator.fit)
+        data = given.search_data()
         sweeps = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_and_sweep)(spec, data, train, test) for train, test in splits
         )
@@ -754,20 +824,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         self.best_tau_ = float(taus[self.best_index_])
         self.best_score_ = float(mean_score[self.best_index_])
         _warn_on_search_result(taus, mean_score, self.best_index_)
-
-        if self._prefit or (frozen and self.refit):
-            fitted = self.estimator
-        elif self.refit:
-            fitted = clone(self.estimator).fit(X, y, **routed.estimator.fit)
-        else:
-            self.classes_ = classes
-            self.train_priors_ = _train_frequencies(labels, classes, sample_weight)
-            self.priors_ = priors
-            self.target_priors_ = target_priors
-            self.class_counts_ = class_counts
-            return self
-        self.priors_ = self._set_fitted(fitted, labels, sample_weight)
-        self.target_priors_ = self._current_target_priors()
+        _refit(self, given, keep_given=self._prefit or (frozen and self.refit))
         return self
 
     @staticmethod
@@ -1203,37 +1260,18 @@ class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
         # Cheap checks first: nothing is fitted before all of them pass.
         objective, scorer = _check_objective(self.scoring)
         frozen = _check_frozen(self.estimator)
-        X, y = indexable(X, y)
-        labels = _check_targets(y)
-        response_method = _resolve_response_method(self.estimator, self.response_method)
-        classes = _check_two_classes(
-            self.estimator.classes_ if frozen else np.unique(labels)
-        )
-        class_counts = self._count_classes(labels, classes)
-        priors = _resolve_priors(self.priors, labels, classes, sample_weight)
-        target_priors = _resolve_target_priors(self.target_priors, classes)
-        routed = self._fit_params(self.estimator, frozen, sample_weight, fit_params)
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        cv = check_cv(self.cv, labels, classifier=True)
-        splits = list(cv.split(X, labels, **routed.splitter.split))
-        codes = label_indices(labels, classes)
+        given = _check_fit_input(self, frozen, X, y, sample_weight, fit_params)
+        cv = check_cv(self.cv, given.labels, classifier=True)
+        splits = list(cv.split(given.X, given.labels, **given.routed.splitter.split))
         if objective is not None:
-            _check_folds_hold_every_class(splits, codes, classes, objective)
-        spec = _SweepSpec(
-            estimator=self.estimator,
-            frozen=frozen,
-            taus=None,
-            scorer=scorer,
-            response_method=response_method,
-            batch_size=self.batch_size,
-            classes=classes,
-            bands=None,
-            priors=priors,
-            fold_priors_from_train=isinstance(self.priors, str),
-            target_priors=target_priors,
-        )
-        data = _SearchData(X, y, labels, sample_weight, routed.estimator.fit)
+            _check_folds_hold_every_class(
+                splits,
+                label_indices(given.labels, given.classes),
+                given.classes,
+                objective,
+            )
+        spec = _sweep_spec(self, frozen, given, scorer)
+        data = given.search_data()
         scores = Parallel(n_jobs=self.n_jobs)(
             delayed(_balanced_scores)(spec, data, train, test) for train, test in splits
         )
@@ -1251,21 +1289,10 @@ class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
         }
         if objective is not None:
             self.cv_results_["recall"] = np.vstack(search.recall_history)
-
-        if frozen and self.refit:
-            fitted = self.estimator
-        elif self.refit:
-            fitted = clone(self.estimator).fit(X, y, **routed.estimator.fit)
-        else:
-            self.classes_ = classes
-            self.train_priors_ = _train_frequencies(labels, classes, sample_weight)
-            self.priors_ = priors
-            self.target_priors_ = target_priors
-            self.class_counts_ = class_counts
-            return self
-        self.priors_ = self._set_fitted(fitted, labels, sample_weight)
-        self.target_priors_ = self._current_target_priors()
-        self.adjustment_ = np.log(self.priors_) - np.log(classes.size * self.gains_)
+        if _refit(self, given, keep_given=frozen and self.refit):
+            self.adjustment_ = np.log(self.priors_) - np.log(
+                given.classes.size * self.gains_
+            )
         return self
 
     def _search(self, objective, scorer, spec, data, splits, scores):
