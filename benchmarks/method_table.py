@@ -61,6 +61,8 @@ import numpy as np
 import torch
 from _common import (
     RESULTS_DIR,
+    digits_problem,
+    gaussians_problem,
     machine_line,
     markdown_table,
     mean_std,
@@ -69,11 +71,7 @@ from _common import (
     save_text,
     write_figure,
 )
-from sklearn.datasets import load_digits, make_classification
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
-from sklearn_lt.datasets import make_long_tailed
 from sklearn_lt.metrics import balanced_error, many_medium_few_error
 from sklearn_lt.net import DeferredReweighting, LogitAdjustedNet, MLPModule
 
@@ -109,73 +107,6 @@ TRAINED = {
         "tau": 1.0,
     },
 }
-
-
-class Problem:
-    """One seed's long-tailed training set, balanced validation and test sets."""
-
-    def __init__(self, name, X_train, y_train, X_val, y_val, X_test, y_test):
-        self.name = name
-        self.X_train, self.y_train = X_train, y_train
-        self.X_val, self.y_val = X_val, y_val
-        self.X_test, self.y_test = X_test, y_test
-        self.counts = dict(zip(*np.unique(y_train, return_counts=True), strict=True))
-
-
-def digits_problem(imbalance_ratio, seed):
-    X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).astype(np.float32)
-    X_pool, X_test, y_pool, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=seed
-    )
-    X_pool, X_val, y_pool, y_val = train_test_split(
-        X_pool, y_pool, test_size=1 / 7, stratify=y_pool, random_state=seed
-    )
-    rng = np.random.default_rng(seed)
-    X_lt, y_lt, _ = make_long_tailed(
-        X_pool,
-        y_pool,
-        imbalance_ratio,
-        class_order=rng.permutation(10),
-        random_state=seed,
-    )
-    return Problem(
-        f"digits-LT, ratio {imbalance_ratio}", X_lt, y_lt, X_val, y_val, X_test, y_test
-    )
-
-
-def gaussians_problem(imbalance_ratio, seed, n_max=500, n_classes=100):
-    n_val, n_test = 10, 30  # per class, balanced
-    X, y = make_classification(
-        n_samples=(n_max + n_val + n_test) * n_classes,
-        n_features=64,
-        n_informative=32,
-        n_redundant=0,
-        n_classes=n_classes,
-        n_clusters_per_class=1,
-        class_sep=1.5,
-        flip_y=0.0,
-        random_state=seed,
-    )
-    X = StandardScaler().fit_transform(X).astype(np.float32)
-    X_pool, X_test, y_pool, y_test = train_test_split(
-        X, y, test_size=n_test * n_classes, stratify=y, random_state=seed
-    )
-    X_pool, X_val, y_pool, y_val = train_test_split(
-        X_pool, y_pool, test_size=n_val * n_classes, stratify=y_pool, random_state=seed
-    )
-    X_lt, y_lt, _ = make_long_tailed(
-        X_pool, y_pool, imbalance_ratio, n_max=n_max, random_state=seed
-    )
-    return Problem(
-        f"gaussians-100-LT, ratio {imbalance_ratio}",
-        X_lt,
-        y_lt,
-        X_val,
-        y_val,
-        X_test,
-        y_test,
-    )
 
 
 DATASETS = {
