@@ -169,17 +169,22 @@ class GainSearch:
     method: str
     history: dict = field(default_factory=lambda: {"score": [], "log_gains": []})
     recall_history: list = field(default_factory=list)
+    tiebreaks: list = field(default_factory=list)
     n_iter: int = 0
 
-    def add(self, log_gains, score, recall=None):
+    def add(self, log_gains, score, recall=None, tiebreak=0.0):
+        self.tiebreaks.append(float(tiebreak))
         self.history["score"].append(float(score))
         self.history["log_gains"].append(_normalised(np.asarray(log_gains, float)))
         self.recall_history.append(recall)
 
     @property
     def best_index(self):
-        # The first of the best: earlier candidates are the simpler ones.
-        return int(np.argmax(self.history["score"]))
+        # The best score, then the best tie-break; the first of equals, as the
+        # earlier candidates are the simpler ones.
+        scores = np.asarray(self.history["score"])
+        tied = np.flatnonzero(scores == scores.max())
+        return int(tied[np.argmax(np.asarray(self.tiebreaks)[tied])])
 
     @property
     def log_gains(self):
@@ -196,7 +201,8 @@ def _recall_of(data, log_gains):
 
 
 def _zero_floor(data):
-    """Half an example of the smallest class: where a zero recall is clipped to."""
+    """Half an example of the largest class, below every recall above 0: where a
+    zero recall is clipped to."""
     return 0.5 / max(float(weight.max()) for weight in data.class_weight)
 
 
@@ -223,14 +229,16 @@ def worst_class_gains(data, *, max_iter=100, step=4.0, tol=1e-4):
     optimum when every class is active). Every best response is a candidate,
     and so is the plug-in at the mean of the multipliers (the deterministic
     counterpart of the averaged, randomised classifier that EG's guarantee is
-    for).
+    for). Candidates with the same worst error (as when some class is never
+    recognised) are ranked by their balanced error.
     """
     search = GainSearch("exponentiated gradient")
     log_lambda = np.zeros(data.n_classes)
     running = np.zeros(data.n_classes)
     for t in range(max_iter):
         recall = _recall_of(data, log_lambda)
-        search.add(log_lambda, _minus_worst_error(recall), recall)
+        # Ties (a class never recognised by any candidate) go to the best mean.
+        search.add(log_lambda, _minus_worst_error(recall), recall, recall.mean())
         search.n_iter = t + 1
         errors = 1.0 - recall
         running += np.exp(_normalised(log_lambda))
@@ -239,7 +247,7 @@ def worst_class_gains(data, *, max_iter=100, step=4.0, tol=1e-4):
         log_lambda = _normalised(log_lambda + step / np.sqrt(t + 1.0) * errors)
     mean_lambda = np.log(running / search.n_iter)
     recall = _recall_of(data, mean_lambda)
-    search.add(mean_lambda, _minus_worst_error(recall), recall)
+    search.add(mean_lambda, _minus_worst_error(recall), recall, recall.mean())
     return search
 
 
@@ -251,7 +259,7 @@ def _gradient(objective, recall, floor):
     return -2.0 * np.log(recall)  # of C / sum(1/r), up to a positive factor
 
 
-def frank_wolfe_gains(data, objective, *, max_iter=100, tol=1e-6):
+def frank_wolfe_gains(data, objective, *, max_iter=100):
     r"""Frank-Wolfe ascent on a concave metric of the recall vector.
 
     The achievable (randomised) classifiers have a convex set of recall vectors
@@ -263,20 +271,28 @@ def frank_wolfe_gains(data, objective, *, max_iter=100, tol=1e-6):
     solution. At the optimum the best deterministic classifier is the plug-in
     at the gradient there, which the later linear steps approach: every linear
     step's plug-in is a candidate, and the best on the validation recalls is
-    kept. Stops after ``max_iter`` steps or when the duality gap
-    :math:`\nabla\psi(r_t)^\top (r(h_t) - r_t)` falls below ``tol``.
+    kept. Runs ``max_iter`` steps: the plug-in is the linear step's maximiser in
+    the population, not exactly on the sample, so the sample's duality gap is
+    no reliable stopping rule. Where every candidate scores 0 (some class
+    never recognised), the one with the best metric of the recalls clipped at
+    half an example wins, not the first.
     """
     metric = _RECALL_SCORES[objective]
     floor = _zero_floor(data)
     search = GainSearch("Frank-Wolfe")
+
+    def add(log_gains, recall):
+        clipped = metric(np.maximum(recall, floor))
+        search.add(log_gains, metric(recall), recall, tiebreak=clipped)
+
     log_gains = np.zeros(data.n_classes)
     recall = _recall_of(data, log_gains)
-    search.add(log_gains, metric(recall), recall)
+    add(log_gains, recall)
     mixture = recall
     for t in range(max_iter):
         log_gains = _gradient(objective, mixture, floor)
         recall = _recall_of(data, log_gains)
-        search.add(log_gains, metric(recall), recall)
+        add(log_gains, recall)
         search.n_iter = t + 1
         gamma = 2.0 / (t + 2.0)
         mixture = (1.0 - gamma) * mixture + gamma * recall

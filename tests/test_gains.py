@@ -179,3 +179,30 @@ def test_many_class_predictions_equal_the_full_argmax(spread):
         data.predictions(log_gains), [scores, scores[::-1]], strict=True
     ):
         np.testing.assert_array_equal(pred, np.argmax(part + log_gains, axis=1))
+
+
+@pytest.mark.parametrize(
+    "name", ["worst_class_error", "geometric_mean_recall", "harmonic_mean_recall"]
+)
+def test_a_class_no_candidate_recognises_does_not_freeze_the_choice(validation, name):
+    # Class 2 is never predicted (its column is -inf, as for a class the split's
+    # model never saw): every candidate has worst error 1 and means 0. The choice
+    # then goes to the best balanced recall (worst-class error) or the best mean
+    # of the recalls clipped at half an example (G-, H-mean), not to the first.
+    scores, y = validation
+    scores = scores.copy()
+    scores[:, 2] = -np.inf
+    data = ValidationScores([scores], [y])
+    found = (
+        worst_class_gains(data, max_iter=30)
+        if name == "worst_class_error"
+        else frank_wolfe_gains(data, name, max_iter=30)
+    )
+    recalls = np.vstack(found.recall_history)
+    assert np.all(recalls[:, 2] == 0)
+    if name == "worst_class_error":
+        tiebreak = recalls.mean(axis=1)
+    else:
+        floor = 0.5 / np.bincount(y).max()
+        tiebreak = [_objective(name, np.maximum(r, floor)) for r in recalls]
+    assert found.best_index == int(np.argmax(tiebreak))
