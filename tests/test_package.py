@@ -174,6 +174,7 @@ FLOORS = {
     "sklearn_lt.priors": 2,
     "sklearn_lt.metrics": 2,
     "sklearn_lt.datasets": 2,
+    "sklearn_lt._calibration": 2,
     "sklearn_lt._posthoc": 3,
     "sklearn_lt._logits": 3,
     "sklearn_lt._evaluation": 3,
