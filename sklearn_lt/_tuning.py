@@ -1263,19 +1263,16 @@ class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
         given = _check_fit_input(self, frozen, X, y, sample_weight, fit_params)
         cv = check_cv(self.cv, given.labels, classifier=True)
         splits = list(cv.split(given.X, given.labels, **given.routed.splitter.split))
+        codes = label_indices(given.labels, given.classes)
         if objective is not None:
-            _check_folds_hold_every_class(
-                splits,
-                label_indices(given.labels, given.classes),
-                given.classes,
-                objective,
-            )
+            _check_folds_hold_every_class(splits, codes, given.classes, objective)
         spec = _sweep_spec(self, frozen, given, scorer)
         data = given.search_data()
         scores = Parallel(n_jobs=self.n_jobs)(
             delayed(_balanced_scores)(spec, data, train, test) for train, test in splits
         )
-        search = self._search(objective, scorer, spec, data, splits, scores)
+        split_codes = [codes[test] for _, test in splits]
+        search = self._search(objective, scorer, given, splits, split_codes, scores)
 
         self.optimizer_ = search.method
         self.n_iter_ = search.n_iter
@@ -1295,9 +1292,8 @@ class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
             )
         return self
 
-    def _search(self, objective, scorer, spec, data, splits, scores):
+    def _search(self, objective, scorer, given, splits, codes, scores):
         """Run the objective's optimiser on the splits' cached scores."""
-        codes = [label_indices(data.labels[test], spec.classes) for _, test in splits]
         if objective is not None:
             folds = ValidationScores(scores, codes)
             if objective == "balanced_error":
@@ -1308,14 +1304,12 @@ class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
         weights = None
         if self.target_priors is not None:
             # Importance weights: the validation rows follow the data's class mix.
-            ratio = spec.target_priors / np.bincount(
-                label_indices(data.labels, spec.classes), minlength=spec.classes.size
-            )
+            ratio = given.target_priors / given.class_counts
             weights = [ratio[code] for code in codes]
         folds = ValidationScores(scores, codes, weights)
-        X_tests = [_safe_indexing(data.X, test) for _, test in splits]
-        y_tests = [_safe_indexing(data.y, test) for _, test in splits]
-        score = _scorer_objective(scorer, spec.classes, folds, X_tests, y_tests)
+        X_tests = [_safe_indexing(given.X, test) for _, test in splits]
+        y_tests = [_safe_indexing(given.y, test) for _, test in splits]
+        score = _scorer_objective(scorer, given.classes, folds, X_tests, y_tests)
         return coordinate_ascent_gains(folds, score, max_iter=self.max_iter)
 
     def get_metadata_routing(self):
