@@ -1009,6 +1009,13 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     # What fit used, refused if changed after it; the rest is read by adapt.
     _fit_time_params = ("estimator", "method", "calibration", "cv")
+    _adapt_params = (
+        "confidence_level",
+        "n_resamples",
+        "tol",
+        "max_iter",
+        "random_state",
+    )
 
     def __init__(
         self,
@@ -1126,8 +1133,10 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 log_val = _training_log_posteriors(scorer, X, classes.size, "X")
             else:
                 # cross_val_predict's columns follow np.unique(y), which holds
-                # every class of the refitted model (checked above).
-                log_val = np.log(np.maximum(proba_val[:, np.argsort(classes)], _TINY))
+                # every class of the refitted model (checked above): pick the
+                # column of each of its classes_, in their order.
+                columns = np.searchsorted(labels, classes)
+                log_val = np.log(np.maximum(proba_val[:, columns], _TINY))
         log_train = None
         if self.calibration is None:
             log_train = np.log(np.bincount(codes, minlength=classes.size) / codes.size)
@@ -1192,21 +1201,8 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         self._check_unchanged()
         validate_parameter_constraints(
-            {
-                name: self._parameter_constraints[name]
-                for name in ("confidence_level", "n_resamples", "tol", "max_iter")
-                + ("random_state",)
-            },
-            {
-                name: getattr(self, name)
-                for name in (
-                    "confidence_level",
-                    "n_resamples",
-                    "tol",
-                    "max_iter",
-                    "random_state",
-                )
-            },
+            {name: self._parameter_constraints[name] for name in self._adapt_params},
+            {name: getattr(self, name) for name in self._adapt_params},
             caller_name=type(self).__name__,
         )
         log_proba, target = self._calibrated(X)
