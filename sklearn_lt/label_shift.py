@@ -23,7 +23,7 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
-from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.model_selection import check_cv
 from sklearn.utils import (
     assert_all_finite,
     check_consistent_length,
@@ -33,14 +33,17 @@ from sklearn.utils import (
     indexable,
 )
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from ._calibration import LogitCalibrator
 from ._compat import (
     HasMethods,
+    _check_method_params,
     _fit_context,
     _num_features,
     _num_samples,
+    _safe_indexing,
     validate_parameter_constraints,
     validate_params,
 )
@@ -828,6 +831,37 @@ def estimate_target_priors(
     return out[0] if len(out) == 1 else tuple(out)
 
 
+def _check_folds(splits, y, labels):
+    """Refuse, before any fit, a split whose training part misses a class."""
+    for k, (train, _) in enumerate(splits):
+        absent = ~np.isin(labels, y[train])
+        if np.any(absent):
+            raise ValueError(
+                f"The training part of split {k} of cv has no example of classes "
+                f"{preview(labels[absent])}, so its model cannot give them an "
+                "out-of-fold posterior to calibrate on. Use fewer splits (e.g. "
+                "cv=3), a stratified splitter, or a FrozenEstimator with a "
+                "held-out set of every class."
+            )
+
+
+def _out_of_fold_log_posteriors(estimator, X, y, train, test, classes, fit_params):
+    """Log ``predict_proba`` of the ``test`` rows by a clone fitted on ``train``.
+
+    Written out rather than ``cross_val_predict``, which orders the columns by
+    each split model's ``classes_`` when it has every class and by the sorted
+    labels otherwise: here the columns follow ``classes`` (the refitted
+    model's), whatever the order of a split model's ``classes_``.
+    """
+    params = _check_method_params(X, fit_params, train)
+    model = clone(estimator).fit(_safe_indexing(X, train), y[train], **params)
+    X_test = _safe_indexing(X, test)
+    scorer, fold_classes = _check_fitted_proba_estimator(model)
+    log_proba = _training_log_posteriors(scorer, X_test, fold_classes.size, "X")
+    columns = label_indices(fold_classes, classes, name="a split model's classes_")
+    return log_proba[:, np.argsort(columns)]
+
+
 def _same(value, fitted):
     """Whether a parameter is what fit used: equal strings and numbers, else the
     same object (an estimator or splitter changed in place is not caught)."""
@@ -861,9 +895,9 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     How the calibration data are found. With ``calibration`` set (or
     ``method="bbse"``), the calibrator (and BBSE's confusion matrix) needs
     posteriors of labelled rows that the model was not fitted on. ``fit`` cross-
-    fits them: the out-of-fold ``predict_proba`` of ``cv`` (stratified
-    ``cv``-fold by default, :func:`sklearn.model_selection.cross_val_predict`),
-    after which ``estimator`` is refitted on all of ``X, y`` and the calibrator,
+    fits them: the out-of-fold ``predict_proba`` of the splits of ``cv``
+    (stratified ``cv``-fold by default; every split's training part must hold
+    every class), after which ``estimator`` is refitted on all of ``X, y`` and the calibrator,
     fitted on the out-of-fold scores, is applied to the refitted model's scores
     (as :class:`~sklearn.calibration.CalibratedClassifierCV` does with
     ``ensemble=False``). With a :class:`~sklearn.frozen.FrozenEstimator` the
@@ -890,8 +924,8 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         (Alexandari et al., 2020); ``None`` uses the posteriors as they are.
 
     cv : int, cross-validation generator or iterable, default=5
-        The splits of the cross-fitting, as in
-        :func:`~sklearn.model_selection.cross_val_predict` (an int is a
+        The splits of the cross-fitting, as
+        :func:`~sklearn.model_selection.check_cv` takes them (an int is a
         stratified k-fold). Used only when calibration or BBSE needs held-out
         rows, and not for a ``FrozenEstimator``.
 
@@ -1098,21 +1132,14 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 ),
             )
         held_out = self.calibration is not None or self.method == "bbse"
-        proba_val = None
-        if frozen:
-            estimator_ = self.estimator
-        else:
-            if held_out:
-                proba_val = cross_val_predict(
-                    clone(self.estimator),
-                    X,
-                    y,
-                    cv=check_cv(self.cv, y, classifier=True),
-                    method="predict_proba",
-                    n_jobs=self.n_jobs,
-                    params=fit_params,
-                )
-            estimator_ = clone(self.estimator).fit(X, y, **fit_params)
+        splits = None
+        if held_out and not frozen:
+            cv = check_cv(self.cv, y, classifier=True)
+            splits = list(cv.split(X, y))
+            _check_folds(splits, y, labels)
+        estimator_ = (
+            self.estimator if frozen else clone(self.estimator).fit(X, y, **fit_params)
+        )
         scorer, classes = _check_fitted_proba_estimator(estimator_)
         codes = label_indices(
             y,
@@ -1128,15 +1155,18 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "pass held-out rows of every class, e.g. a stratified split."
             )
         log_val = None
-        if held_out:
-            if proba_val is None:
-                log_val = _training_log_posteriors(scorer, X, classes.size, "X")
-            else:
-                # cross_val_predict's columns follow np.unique(y), which holds
-                # every class of the refitted model (checked above): pick the
-                # column of each of its classes_, in their order.
-                columns = np.searchsorted(labels, classes)
-                log_val = np.log(np.maximum(proba_val[:, columns], _TINY))
+        if frozen and held_out:
+            log_val = _training_log_posteriors(scorer, X, classes.size, "X")
+        elif held_out:
+            log_val = np.empty((codes.size, classes.size))
+            folds = Parallel(n_jobs=self.n_jobs)(
+                delayed(_out_of_fold_log_posteriors)(
+                    self.estimator, X, y, train, test, classes, fit_params
+                )
+                for train, test in splits
+            )
+            for (_, test), fold in zip(splits, folds, strict=True):
+                log_val[test] = fold
         log_train = None
         if self.calibration is None:
             log_train = np.log(np.bincount(codes, minlength=classes.size) / codes.size)

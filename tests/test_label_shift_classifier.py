@@ -8,11 +8,16 @@ import pytest
 from _data import KnownPosteriorGaussians
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import logsumexp
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    StratifiedKFold,
+    cross_val_predict,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -205,3 +210,45 @@ def test_bad_input_is_refused_before_any_work():
         LabelShiftClassifier(frozen).fit(X[keep], y[keep])
     with pytest.raises(NotFittedError, match="FrozenEstimator needs a fitted"):
         LabelShiftClassifier(FrozenEstimator(LogisticRegression())).fit(X, y)
+
+
+class _ReversedClasses(ClassifierMixin, BaseEstimator):
+    """Logistic regression whose ``classes_`` (and columns) are in reverse order."""
+
+    def fit(self, X, y):
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_[::-1]
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)[:, ::-1]
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def test_classes_in_any_order_meet_the_right_out_of_fold_columns():
+    X, y, X_new, _ = _data(8)
+    y = _labels(y)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    plain = LabelShiftClassifier(LogisticRegression(), calibration="vector", cv=cv)
+    reversed_ = LabelShiftClassifier(_ReversedClasses(), calibration="vector", cv=cv)
+    plain.fit(X, y).adapt(X_new)
+    reversed_.fit(X, y).adapt(X_new)
+    assert_array_equal(reversed_.classes_, plain.classes_[::-1])
+    # The same posteriors with the columns reversed; vector scaling's optimum
+    # is found from the same start in another parameter order, so L-BFGS-B
+    # stops at slightly different points (measured 1e-7 apart).
+    assert_allclose(reversed_.target_priors_, plain.target_priors_[::-1], atol=1e-5)
+    assert_array_equal(reversed_.predict(X_new), plain.predict(X_new))
+
+
+def test_a_split_whose_training_part_misses_a_class_is_refused_before_any_fit():
+    X, y, _, _ = _data(9)
+    order = np.argsort(y, kind="stable")  # classes 2 and 3 (20%) in the last fold
+    estimator = _ReversedClasses()
+    with pytest.raises(
+        ValueError, match=r"split 3 of cv has no example of classes \[2, 3\]"
+    ):
+        LabelShiftClassifier(estimator, cv=KFold(4)).fit(X[order], y[order])
+    assert not hasattr(estimator, "model_")  # the check comes before any fit
