@@ -424,7 +424,7 @@ def save_figure(results, concentration, path):
         }
         sizes = sorted(cells)
         for name in ESTIMATES:
-            means = [np.mean(column(cells[n], "mae", name)) for n in sizes]
+            means = [100 * np.mean(column(cells[n], "mae", name)) for n in sizes]
             left.plot(sizes, means, marker="o", label=name, color=colours[name])
         for name in RULES:
             means = [100 * np.mean(column(cells[n], "acc", name)) for n in sizes]
@@ -433,14 +433,15 @@ def save_figure(results, concentration, path):
         left.set_xscale("log")
         left.set_yscale("log")
         right.set_xscale("log")
-        left.set_ylabel("MAE of the priors")
+        left.set_ylabel("MAE of the priors (percentage points)")
         right.set_ylabel("deployment accuracy (%)")
         left.set_title(f"{model}: prior estimate")
         right.set_title(f"{model}: accuracy")
     for ax in axes[-1]:
         ax.set_xlabel(f"unlabelled rows (Dirichlet concentration {concentration:g})")
-    axes[0, 1].legend(fontsize="small", ncol=2)
-    fig.tight_layout()
+    handles, labels = axes[0, 1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(RULES), fontsize="small")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     write_figure(fig, path)
 
 
