@@ -132,11 +132,17 @@ def test_run_fills_the_tables_and_the_figure(bench, tmp_path):
 
 
 def test_adapting_classifier_agrees_with_the_function(bench):
-    text, q_adapter, q_function, acc_adapter, acc_function = bench.adapting_classifier(
-        n=1000
-    )
+    text, routes = bench.adapting_classifier(n=1000)
     assert "LabelShiftClassifier" in text and "estimate_target_priors" in text
-    # The two routes split the same labelled rows differently (cross-fitting
-    # against a held-out set): their estimates differ by that, not by a shift.
-    assert np.max(np.abs(q_adapter - q_function)) < 0.03
-    assert abs(acc_adapter - acc_function) < 0.01
+    q_function, acc_function = routes["function"]
+    q_frozen, acc_frozen = routes["frozen"]
+    # The same calibrator on the same rows and the same EM: rounding apart
+    # (EM's own tolerance, 1e-6 in L1, is far below this).
+    assert_allclose(q_frozen, q_function, atol=1e-9)
+    assert acc_frozen == acc_function
+    # Cross-fitting splits the same labelled rows differently from the held-out
+    # route: the estimates differ by that (0.009 at most on this seed), not by
+    # the shift (0.18 from the training priors).
+    q_crossed, acc_crossed = routes["cross-fitted"]
+    assert np.max(np.abs(q_crossed - q_function)) < 0.03
+    assert abs(acc_crossed - acc_function) < 0.01
