@@ -13,6 +13,9 @@ logit_adjust
     The same adjustment on arrays of logits or probabilities.
 CostSensitiveClassifier
     The prediction of least expected cost under a cost matrix, on any classifier.
+LabelShiftClassifier
+    A classifier that estimates the class priors of unlabelled deployment data
+    (calibrated EM or BBSE) and predicts with them.
 LogitsClassifier
     A classifier whose input is logits computed elsewhere (e.g. by a trained net).
 sklearn_lt.datasets
@@ -22,7 +25,8 @@ sklearn_lt.metrics
 sklearn_lt.priors
     Estimating and validating class priors (plain numpy).
 sklearn_lt.label_shift
-    ``estimate_target_priors``: class priors of unlabelled data under label shift.
+    ``estimate_target_priors``: class priors of unlabelled data under label shift,
+    with calibration and bootstrap intervals; ``LogitCalibrator``.
 sklearn_lt.plotting
     Per-class error and tau-curve displays (matplotlib, imported when plotting).
 sklearn_lt.report
@@ -44,6 +48,7 @@ from ._cost_sensitive import CostSensitiveClassifier
 from ._logits import LogitsClassifier
 from ._posthoc import LogitAdjustedClassifier, logit_adjust
 from ._tuning import LogitAdjustedClassifierCV, TunedAdjustmentClassifierCV
+from .label_shift import LabelShiftClassifier
 from .metrics import balanced_error, balanced_error_scorer
 from .report import error_report
 
@@ -81,6 +86,7 @@ def __dir__():
 
 __all__ = [
     "CostSensitiveClassifier",
+    "LabelShiftClassifier",
     "LogitAdjustedClassifier",
     "LogitAdjustedClassifierCV",
     "LogitsClassifier",

@@ -21,6 +21,7 @@ from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import (
     _check_method_params,
     _check_sample_weight,
+    _num_features,
     _num_samples,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "_check_method_params",
     "_check_sample_weight",
     "_fit_context",
+    "_num_features",
     "_num_samples",
     "_routing_enabled",
     "_safe_indexing",

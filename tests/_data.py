@@ -1,6 +1,8 @@
 """Long-tailed data shared by several test modules."""
 
 import numpy as np
+from scipy.special import log_softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
 
 
@@ -43,3 +45,50 @@ def gaussian_classes(seed=0, counts=(300, 120, 60, 25, 12, 6)):
     X_train, y_train = sample(counts)
     X_test, y_test = sample([30] * len(counts))
     return X_train, y_train, X_test, y_test
+
+
+class KnownPosteriorGaussians:
+    """Gaussian classes ``N(mean_y, I)`` whose posteriors are known exactly.
+
+    Four classes in two dimensions. Under class priors ``p`` the posterior is
+    ``softmax(x . mean_y - |mean_y|^2 / 2 + log p_y)``; ``model(temperature)``
+    returns a fitted classifier with that posterior under the training priors,
+    its logits divided by ``temperature`` (below 1: over-confident) and shifted
+    by ``bias`` (a systematic over-prediction of some classes): a model that is
+    miscalibrated in a known way.
+    """
+
+    means = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0]])
+    train_priors = np.array([0.55, 0.25, 0.15, 0.05])
+
+    def sample(self, n, priors, rng):
+        y = rng.choice(len(priors), size=n, p=priors)
+        return self.means[y] + rng.standard_normal((n, 2)), y
+
+    def model(self, temperature=1.0, bias=None):
+        return _GaussianPosterior(self, temperature, bias).fit()
+
+
+class _GaussianPosterior(ClassifierMixin, BaseEstimator):
+    """The (mis)calibrated Bayes posterior of a ``KnownPosteriorGaussians``."""
+
+    def __init__(self, problem=None, temperature=1.0, bias=None):
+        self.problem = problem
+        self.temperature = temperature
+        self.bias = bias
+
+    def fit(self, X=None, y=None):
+        self.classes_ = np.arange(len(self.problem.means))
+        self.n_features_in_ = 2
+        return self
+
+    def predict_proba(self, X):
+        means = self.problem.means
+        logits = (
+            np.asarray(X) @ means.T
+            - 0.5 * (means**2).sum(axis=1)
+            + np.log(self.problem.train_priors)
+        )
+        if self.bias is not None:
+            logits = logits + self.bias
+        return np.exp(log_softmax(logits / self.temperature, axis=1))

@@ -9,11 +9,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lt import (
     CostSensitiveClassifier,
+    LabelShiftClassifier,
     LogitAdjustedClassifier,
     LogitAdjustedClassifierCV,
     LogitsClassifier,
     TunedAdjustmentClassifierCV,
 )
+from sklearn_lt.label_shift import LogitCalibrator
 
 ESTIMATORS = [
     LogitAdjustedClassifier(LogisticRegression()),
@@ -46,6 +48,12 @@ ESTIMATORS = [
     CostSensitiveClassifier(LogisticRegression()),
     CostSensitiveClassifier(DecisionTreeClassifier(random_state=0)),
     CostSensitiveClassifier(LogisticRegression(), response_method="decision_function"),
+    LabelShiftClassifier(LogisticRegression(max_iter=1000), cv=3),
+    LabelShiftClassifier(DecisionTreeClassifier(random_state=0), calibration=None),
+    LabelShiftClassifier(
+        LogisticRegression(max_iter=1000), method="bbse", calibration="vector", cv=3
+    ),
+    LogitCalibrator(),
 ]
 
 # LogitsClassifier's X is the output of another model, one column per class, so
@@ -72,10 +80,45 @@ _CHECKS_FITTING_FEATURES = (
 )
 
 
+# LogitCalibrator's X is a classifier's scores, one column per class of y: the
+# checks that fit a transformer on features refuse, for the same reason.
+_CALIBRATOR_CHECKS_FITTING_FEATURES = (
+    "check_dtype_object",
+    "check_estimators_dtypes",
+    "check_estimators_fit_returns_self",
+    "check_estimators_nan_inf",
+    "check_estimators_overwrite_params",
+    "check_estimators_pickle",
+    "check_estimators_pickle(readonly_memmap=True)",
+    "check_fit2d_1feature",
+    "check_fit2d_1sample",
+    "check_n_features_in_after_fitting",
+    "check_pipeline_consistency",
+    "check_positive_only_tag_during_fit",
+    "check_readonly_memmap_input",
+    "check_transformer_data_not_an_array",
+    "check_transformer_general",
+    "check_transformer_preserve_dtypes",
+)
+
+
 def _expected_failed_checks(estimator):
+    if isinstance(estimator, LogitCalibrator):
+        return dict.fromkeys(
+            _CALIBRATOR_CHECKS_FITTING_FEATURES,
+            "X is a classifier's scores, one column per class of y: fit refuses "
+            "this check's features, whose count differs from its number of classes.",
+        )
     if isinstance(estimator, LogitsClassifier):
         return dict.fromkeys(_CHECKS_FITTING_FEATURES, _LOGITS_ARE_ONE_COLUMN_PER_CLASS)
-    if isinstance(estimator.estimator, GaussianNB):
+    if isinstance(estimator, LabelShiftClassifier):
+        return {
+            "check_non_transformer_estimators_n_iter": (
+                "max_iter bounds EM, which runs in adapt, not in fit: n_iter_ is "
+                "set by adapt (tests/test_label_shift_classifier.py)."
+            )
+        }
+    if isinstance(getattr(estimator, "estimator", None), GaussianNB):
         return {
             "check_sample_weight_equivalence_on_dense_data": (
                 "GaussianNB adds var_smoothing times the *unweighted* variance of X, "

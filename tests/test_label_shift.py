@@ -530,7 +530,7 @@ def _table_problem():
         ({"method": "bbse", "y_val": None}, r"y_val=None"),
         (
             {"method": "bbse", "X_val": _rows(0, 59)},
-            "inconsistent numbers of samples",
+            "X_val has 59 rows but y_val has 60 labels",
         ),
         (
             {"method": "bbse", "X_val": _rows(0, 0), "y_val": np.array([], dtype=int)},
