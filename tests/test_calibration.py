@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from scipy.optimize import approx_fprime
 from scipy.special import log_softmax, logsumexp
 
@@ -86,3 +87,24 @@ def test_bad_input_is_refused_with_the_fix():
     logits[0, 0] = -np.inf
     with pytest.raises(ValueError, match="finite floor"):
         LogitCalibrator("bcts").fit(logits, codes)
+
+
+def test_public_face_labels_columns_and_refusals():
+    logits, codes = _sample(2_000, seed=7, n_classes=3)
+    labels = np.array(["cat", "ant", "bee"])[codes]  # sorted: ant, bee, cat
+    ordered = logits[:, [1, 2, 0]]  # columns in the order of the sorted labels
+    calibrator = LogitCalibrator("vector").fit(ordered, labels)
+    assert_array_equal(calibrator.classes_, ["ant", "bee", "cat"])
+    assert calibrator.n_features_in_ == 3
+    codes_sorted = np.searchsorted(["ant", "bee", "cat"], labels)
+    expected = LogitCalibrator("vector").fit(ordered, codes_sorted)
+    # The same optimisation from the same operands.
+    np.testing.assert_allclose(calibrator.bias_, expected.bias_, atol=1e-12)
+    with pytest.raises(ValueError, match="X has 3 columns but y has 2 distinct"):
+        LogitCalibrator().fit(ordered, np.where(labels == "cat", "bee", labels))
+    with pytest.raises(ValueError, match="X has 2 features, but LogitCalibrator"):
+        calibrator.transform(ordered[:, :2])
+    bad = ordered.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="1 non-finite scores.*row 3"):
+        calibrator.transform(bad)

@@ -82,6 +82,7 @@ class _TableClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X=None, y=None):
         self.classes_ = np.asarray(self.classes)
+        self.n_features_in_ = 1
         self.n_predict_calls_ = 0
         return self
 
@@ -547,6 +548,54 @@ def _table_problem():
         (
             {"method": "bbse", "y_val": np.array([10, 20] * 30)},
             r"y_val has no example of classes \[30\]",
+        ),
+        # Calibration needs labelled held-out data with every class.
+        (
+            {"calibration": "bcts", "train_priors": None, "y_val": None},
+            r"calibration='bcts' needs a labelled held-out set.*y_val=None",
+        ),
+        (
+            {"calibration": "vector", "train_priors": None, "X_val": None},
+            r"calibration='vector' needs a labelled held-out set.*X_val=None",
+        ),
+        (
+            {
+                "calibration": "temperature",
+                "train_priors": None,
+                "y_val": np.array([10, 20] * 30),
+            },
+            r"y_val has no example of classes \[30\], so calibration='temperature'",
+        ),
+        (
+            {"calibration": "bcts"},
+            r"train_priors was given with calibration='bcts'.*Pass one of the two",
+        ),
+        (
+            {"calibration": "platt"},
+            r"'calibration' parameter of estimate_target_priors must be a str among"
+            r".*Got 'platt' instead",
+        ),
+        # A level outside (0, 1), and the resample count.
+        *(
+            (
+                {"confidence_level": level},
+                r"'confidence_level' parameter of estimate_target_priors must be "
+                rf".*\(0.0, 1.0\).*Got {got} instead",
+            )
+            for level, got in [(0, "0"), (1, "1"), (1.5, "1.5"), (-0.1, "-0.1")]
+        ),
+        (
+            {"confidence_level": 0.9, "n_resamples": 0},
+            _number("n_resamples", r"\[1, inf\)", "0", integer=True),
+        ),
+        # Rows with another number of features than the model was fitted on.
+        (
+            {"X": np.hstack([_rows(60, 100)] * 2)},
+            "X has 2 features, but _TableClassifier is expecting 1 features",
+        ),
+        (
+            {"method": "bbse", "X_val": np.hstack([_rows(0, 60)] * 3)},
+            "X_val has 3 features, but _TableClassifier is expecting 1 features",
         ),
     ],
 )
