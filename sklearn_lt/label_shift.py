@@ -897,8 +897,9 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     posteriors of labelled rows that the model was not fitted on. ``fit`` cross-
     fits them: the out-of-fold ``predict_proba`` of the splits of ``cv``
     (stratified ``cv``-fold by default; every split's training part must hold
-    every class), after which ``estimator`` is refitted on all of ``X, y`` and the calibrator,
-    fitted on the out-of-fold scores, is applied to the refitted model's scores
+    every class), after which ``estimator`` is refitted on all of ``X, y`` and
+    the calibrator, fitted on the out-of-fold scores, is applied to the
+    refitted model's scores
     (as :class:`~sklearn.calibration.CalibratedClassifierCV` does with
     ``ensemble=False``). With a :class:`~sklearn.frozen.FrozenEstimator` the
     model is used as it is and ``X, y`` are the held-out calibration rows
