@@ -10,3 +10,10 @@ if (
     or importlib.util.find_spec("skorch") is None
 ):
     collect_ignore += ["sklearn_lt/losses", "sklearn_lt/net"]
+
+# sklearn_lt.onnx needs the `onnx` extra (skl2onnx, onnxruntime) to be imported.
+if (
+    importlib.util.find_spec("skl2onnx") is None
+    or importlib.util.find_spec("onnxruntime") is None
+):
+    collect_ignore += ["sklearn_lt/onnx.py"]

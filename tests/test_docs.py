@@ -52,3 +52,18 @@ def test_user_guide_code_blocks_run_in_order(monkeypatch, tmp_path):
                 raise AssertionError(
                     f"user guide code block {number} failed:\n{block}"
                 ) from exc
+
+
+def test_deploying_page_code_runs_and_its_printed_claims_hold(capsys):
+    pytest.importorskip("skl2onnx", reason="the onnx extra is not installed")
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    blocks = _python_blocks(DOCS / "deploying.rst")
+    assert blocks
+    namespace = {"__name__": "deploying"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. protobuf's notice on skl2onnx's bools
+        for number, block in enumerate(blocks, start=1):
+            exec(compile(block, f"deploying.rst block {number}", "exec"), namespace)
+    # The page prints what its comments claim: every label equal, and the
+    # probabilities within 1e-5.
+    assert capsys.readouterr().out.split() == ["1.0", "True"]

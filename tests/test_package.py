@@ -186,6 +186,7 @@ FLOORS = {
     "sklearn_lt.report": 4,
     "sklearn_lt.plotting": 4,
     "sklearn_lt.net": 4,
+    "sklearn_lt.onnx": 5,
     "sklearn_lt": 5,
 }
 

@@ -1,0 +1,217 @@
+"""ONNX export of sklearn-lt's post-hoc adjusters (needs the ``onnx`` extra).
+
+After :func:`register_converters`, ``skl2onnx.to_onnx(model, X[:1])`` converts a
+fitted :class:`~sklearn_lt.LogitAdjustedClassifier`,
+:class:`~sklearn_lt.LogitAdjustedClassifierCV` or
+:class:`~sklearn_lt.TunedAdjustmentClassifierCV` as it converts any scikit-learn
+classifier. The graph is the inner model's own graph (skl2onnx parses
+``estimator_`` itself, so any model it converts, a ``Pipeline`` included, can be
+inside) followed by the adjustment of Menon et al. (2021), "Long-tail learning
+via logit adjustment" (ICLR): with the inner model's probabilities :math:`p`,
+
+.. math::
+
+    s_y = \\log \\max(p_y, \\text{tiny}) - \\text{shift}_y, \\qquad
+    \\hat y = \\operatorname{argmax}_y s_y, \\qquad
+    \\tilde p = \\operatorname{softmax}(s),
+
+where ``shift`` is what the Python model subtracts (``tau * log priors_``, minus
+``tau * log target_priors_`` when set; for the tuner of gains, its
+``adjustment_``), fixed at conversion. The outputs are those of a scikit-learn
+classifier: ``output_label`` and ``output_probability`` (a list of dicts with
+``zipmap``, the default; a tensor with ``options={"zipmap": False}``).
+
+ONNX Runtime computes in float32: probabilities agree with the Python model to
+about 1e-5, labels except at float ties, and a probability below float32's
+smallest normal number (1.2e-38) is clipped there rather than at float64's.
+``response_method="decision_function"`` is not converted (the inner graph gives
+probabilities); ``CostSensitiveClassifier`` is not converted yet.
+"""
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+try:
+    from skl2onnx import update_registered_converter
+    from skl2onnx._parse import _apply_zipmap, _parse_sklearn
+    from skl2onnx.algebra.onnx_ops import (
+        OnnxArgMax,
+        OnnxGather,
+        OnnxIdentity,
+        OnnxLog,
+        OnnxMax,
+        OnnxSoftmax,
+        OnnxSub,
+    )
+    from skl2onnx.common.data_types import (
+        Int64TensorType,
+        StringTensorType,
+        guess_tensor_type,
+    )
+except ImportError as exc:  # pragma: no cover - exercised without the extra
+    raise ImportError(
+        'sklearn_lt.onnx needs skl2onnx and onnxruntime: pip install "sklearn-lt[onnx]"'
+    ) from exc
+
+from ._posthoc import LogitAdjustedClassifier
+from ._tuning import LogitAdjustedClassifierCV, TunedAdjustmentClassifierCV
+
+__all__ = ["register_converters"]
+
+_ADJUSTERS = (
+    LogitAdjustedClassifier,
+    LogitAdjustedClassifierCV,
+    TunedAdjustmentClassifierCV,
+)
+_PROBABILITY_METHODS = ("predict_log_proba", "predict_proba")
+
+
+def _final_classifier(estimator):
+    """The step of a (nested) ``Pipeline`` whose output is the probabilities."""
+    while isinstance(estimator, Pipeline):
+        estimator = estimator.steps[-1][1]
+    return estimator
+
+
+def _checked_plan(model):
+    """``(shift, classes)`` of a fitted adjuster, or an error saying why not."""
+    name = type(model).__name__
+    check_is_fitted(
+        model,
+        msg=(
+            f"This {name} instance is not fitted yet, so it has nothing to convert "
+            "to ONNX. Call fit first."
+        ),
+    )
+    if getattr(model, "estimator_", None) is None:
+        raise ValueError(
+            f"{name} has no fitted estimator_ (refit=False?), so there is no model "
+            "to convert; refit it with refit=True."
+        )
+    method, shift = model._prediction_plan()
+    if method not in _PROBABILITY_METHODS:
+        raise NotImplementedError(
+            f"{name} adjusts its estimator's {method} (response_method="
+            f"{model.response_method!r}), but the ONNX graph of the inner model "
+            "gives probabilities; only adjustments of (log-)probabilities convert. "
+            'Use response_method="auto" with a model that has predict_proba.'
+        )
+    classes = np.asarray(model.classes_)
+    if np.issubdtype(classes.dtype, np.floating) and not np.all(
+        classes == np.round(classes)
+    ):
+        raise ValueError(
+            f"{name} has non-integer float class labels {classes[:5]!r}; ONNX "
+            "labels are integers or strings. Fit on integer or string labels."
+        )
+    return np.asarray(shift, dtype=np.float64), classes
+
+
+def _parser(scope, model, inputs, custom_parsers=None):
+    """The inner model's own graph (no ZipMap), then the adjustment operator."""
+    _checked_plan(model)
+    inner = model.estimator_
+    # The inner classifier must hand over a probability tensor, not a ZipMap.
+    scope.add_options(id(_final_classifier(inner)), {"zipmap": False})
+    inner_outputs = _parse_sklearn(scope, inner, inputs, custom_parsers=custom_parsers)
+    operator = scope.declare_local_operator(_ALIAS, model)
+    operator.inputs.append(inner_outputs[1])  # the probabilities
+    classes = np.asarray(model.classes_)
+    if np.issubdtype(classes.dtype, np.number) or classes.dtype == np.bool_:
+        label_type = Int64TensorType([None])
+    else:
+        label_type = StringTensorType([None])
+    label = scope.declare_local_variable("label", label_type)
+    probability = scope.declare_local_variable(
+        "probabilities", guess_tensor_type(inputs[0].type)
+    )
+    operator.outputs.append(label)
+    operator.outputs.append(probability)
+    options = scope.get_options(model, {"zipmap": True})
+    if isinstance(options["zipmap"], bool) and not options["zipmap"]:
+        return list(operator.outputs)
+    return _apply_zipmap(
+        options["zipmap"], scope, model, inputs[0].type, list(operator.outputs)
+    )
+
+
+def _shape_calculator(operator):
+    n_rows = operator.inputs[0].get_first_dimension()
+    n_classes = len(operator.raw_operator.classes_)
+    operator.outputs[0].type.shape = [n_rows]
+    operator.outputs[1].type = operator.inputs[0].type.__class__([n_rows, n_classes])
+
+
+def _converter(scope, operator, container):
+    model = operator.raw_operator
+    opset = container.target_opset
+    shift, classes = _checked_plan(model)
+    proba = operator.inputs[0]
+    dtype = guess_numpy_type(proba.type)
+    floor = np.array([np.finfo(dtype).tiny], dtype=dtype)
+    log_proba = OnnxLog(OnnxMax(proba, floor, op_version=opset), op_version=opset)
+    scores = OnnxSub(log_proba, shift.astype(dtype), op_version=opset)
+    if np.issubdtype(classes.dtype, np.number) or classes.dtype == np.bool_:
+        labels = classes.astype(np.int64)
+    else:
+        labels = np.array([str(c) for c in classes], dtype=object)
+    index = OnnxArgMax(scores, axis=1, keepdims=0, op_version=opset)
+    label = OnnxGather(labels, index, axis=0, op_version=opset)
+    OnnxIdentity(
+        label, op_version=opset, output_names=[operator.outputs[0].full_name]
+    ).add_to(scope, container)
+    OnnxSoftmax(
+        scores, axis=1, op_version=opset, output_names=[operator.outputs[1].full_name]
+    ).add_to(scope, container)
+
+
+def guess_numpy_type(data_type):
+    """float32 or float64, the element type of a skl2onnx tensor type."""
+    from skl2onnx.common.data_types import DoubleTensorType
+
+    return np.float64 if isinstance(data_type, DoubleTensorType) else np.float32
+
+
+_ALIAS = "SklearnLtLogitAdjustment"
+
+
+def register_converters():
+    """Register sklearn-lt's ONNX converters with skl2onnx.
+
+    After this call ``skl2onnx.to_onnx(model, X[:1])`` (or ``convert_sklearn``)
+    converts fitted :class:`~sklearn_lt.LogitAdjustedClassifier`,
+    :class:`~sklearn_lt.LogitAdjustedClassifierCV` and
+    :class:`~sklearn_lt.TunedAdjustmentClassifierCV` models whose ``estimator_``
+    skl2onnx converts. The ``zipmap`` option (``True``, ``False`` or
+    ``"columns"``) works as for scikit-learn's classifiers. Calling it again
+    changes nothing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as rt
+    >>> from skl2onnx import to_onnx
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_lt import LogitAdjustedClassifier
+    >>> from sklearn_lt.onnx import register_converters
+    >>> register_converters()
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)).astype(np.float32)
+    >>> y = (X[:, 0] + rng.normal(size=300) > 1.2).astype(int)  # a rare class 1
+    >>> model = LogitAdjustedClassifier(LogisticRegression()).fit(X, y)
+    >>> onx = to_onnx(model, X[:1], options={"zipmap": False})
+    >>> session = rt.InferenceSession(onx.SerializeToString())
+    >>> labels, proba = session.run(None, {"X": X})
+    >>> bool(np.all(labels == model.predict(X)))
+    True
+    """
+    for cls in _ADJUSTERS:
+        update_registered_converter(
+            cls,
+            _ALIAS,
+            _shape_calculator,
+            _converter,
+            parser=_parser,
+            options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+        )
