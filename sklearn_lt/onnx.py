@@ -1,23 +1,26 @@
-"""ONNX export of sklearn-lt's post-hoc adjusters (needs the ``onnx`` extra).
+r"""ONNX export of sklearn-lt's post-hoc adjusters (needs the ``onnx`` extra).
 
 After :func:`register_converters`, ``skl2onnx.to_onnx(model, X[:1])`` converts a
 fitted :class:`~sklearn_lt.LogitAdjustedClassifier`,
 :class:`~sklearn_lt.LogitAdjustedClassifierCV` or
 :class:`~sklearn_lt.TunedAdjustmentClassifierCV` as it converts any scikit-learn
-classifier. The graph is the inner model's own graph (skl2onnx parses
+classifier, and :class:`~sklearn_lt.CostSensitiveClassifier` too. The graph is
+the inner model's own graph (skl2onnx parses
 ``estimator_`` itself, so any model it converts, a ``Pipeline`` included, can be
 inside) followed by the adjustment of Menon et al. (2021), "Long-tail learning
 via logit adjustment" (ICLR): with the inner model's probabilities :math:`p`,
 
 .. math::
 
-    s_y = \\log \\max(p_y, \\text{tiny}) - \\text{shift}_y, \\qquad
-    \\hat y = \\operatorname{argmax}_y s_y, \\qquad
-    \\tilde p = \\operatorname{softmax}(s),
+    s_y = \log \max(p_y, \text{tiny}) - \text{shift}_y, \qquad
+    \hat y = \operatorname{argmax}_y s_y, \qquad
+    \tilde p = \operatorname{softmax}(s),
 
 where ``shift`` is what the Python model subtracts (``tau * log priors_``, minus
 ``tau * log target_priors_`` when set; for the tuner of gains, its
-``adjustment_``), fixed at conversion. The outputs are those of a scikit-learn
+``adjustment_``), fixed at conversion. For ``CostSensitiveClassifier`` the label
+is instead :math:`\operatorname{argmin}_k \sum_y \tilde p_y \, c(y, k)`, the
+least expected cost under its cost matrix. The outputs are those of a scikit-learn
 classifier: ``output_label`` and ``output_probability`` (a list of dicts with
 ``zipmap``, the default; a tensor with ``options={"zipmap": False}``).
 
@@ -25,7 +28,7 @@ ONNX Runtime computes in float32: probabilities agree with the Python model to
 about 1e-5, labels except at float ties, and a probability below float32's
 smallest normal number (1.2e-38) is clipped there rather than at float64's.
 ``response_method="decision_function"`` is not converted (the inner graph gives
-probabilities); ``CostSensitiveClassifier`` is not converted yet.
+probabilities); ``LabelShiftClassifier`` has no converter yet.
 """
 
 import numpy as np
@@ -37,9 +40,11 @@ try:
     from skl2onnx._parse import _apply_zipmap, _parse_sklearn
     from skl2onnx.algebra.onnx_ops import (
         OnnxArgMax,
+        OnnxArgMin,
         OnnxGather,
         OnnxIdentity,
         OnnxLog,
+        OnnxMatMul,
         OnnxMax,
         OnnxSoftmax,
         OnnxSub,
@@ -54,6 +59,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         'sklearn_lt.onnx needs skl2onnx and onnxruntime: pip install "sklearn-lt[onnx]"'
     ) from exc
 
+from ._cost_sensitive import CostSensitiveClassifier
 from ._posthoc import LogitAdjustedClassifier
 from ._tuning import LogitAdjustedClassifierCV, TunedAdjustmentClassifierCV
 
@@ -63,6 +69,7 @@ _ADJUSTERS = (
     LogitAdjustedClassifier,
     LogitAdjustedClassifierCV,
     TunedAdjustmentClassifierCV,
+    CostSensitiveClassifier,
 )
 _PROBABILITY_METHODS = ("predict_log_proba", "predict_proba")
 
@@ -105,7 +112,8 @@ def _checked_plan(model):
             f"{name} has non-integer float class labels {classes[:5]!r}; ONNX "
             "labels are integers or strings. Fit on integer or string labels."
         )
-    return np.asarray(shift, dtype=np.float64), classes
+    shift = np.broadcast_to(np.asarray(shift, dtype=np.float64), classes.shape)
+    return shift, classes
 
 
 def _parser(scope, model, inputs, custom_parsers=None):
@@ -156,13 +164,21 @@ def _converter(scope, operator, container):
         labels = classes.astype(np.int64)
     else:
         labels = np.array([str(c) for c in classes], dtype=object)
-    index = OnnxArgMax(scores, axis=1, keepdims=0, op_version=opset)
+    probabilities = OnnxSoftmax(scores, axis=1, op_version=opset)
+    if isinstance(model, CostSensitiveClassifier):
+        # The least expected cost: argmin_k sum_y p_t(y | x) c(y, k), the first
+        # of equal costs, as the Python model's argmax of minus their log.
+        cost = model._current_cost(stacklevel=2).astype(dtype)
+        expected = OnnxMatMul(probabilities, cost, op_version=opset)
+        index = OnnxArgMin(expected, axis=1, keepdims=0, op_version=opset)
+    else:
+        index = OnnxArgMax(scores, axis=1, keepdims=0, op_version=opset)
     label = OnnxGather(labels, index, axis=0, op_version=opset)
     OnnxIdentity(
         label, op_version=opset, output_names=[operator.outputs[0].full_name]
     ).add_to(scope, container)
-    OnnxSoftmax(
-        scores, axis=1, op_version=opset, output_names=[operator.outputs[1].full_name]
+    OnnxIdentity(
+        probabilities, op_version=opset, output_names=[operator.outputs[1].full_name]
     ).add_to(scope, container)
 
 
@@ -181,8 +197,9 @@ def register_converters():
 
     After this call ``skl2onnx.to_onnx(model, X[:1])`` (or ``convert_sklearn``)
     converts fitted :class:`~sklearn_lt.LogitAdjustedClassifier`,
-    :class:`~sklearn_lt.LogitAdjustedClassifierCV` and
-    :class:`~sklearn_lt.TunedAdjustmentClassifierCV` models whose ``estimator_``
+    :class:`~sklearn_lt.LogitAdjustedClassifierCV`,
+    :class:`~sklearn_lt.TunedAdjustmentClassifierCV` and
+    :class:`~sklearn_lt.CostSensitiveClassifier` models whose ``estimator_``
     skl2onnx converts. The ``zipmap`` option (``True``, ``False`` or
     ``"columns"``) works as for scikit-learn's classifiers. Calling it again
     changes nothing.

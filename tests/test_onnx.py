@@ -1,4 +1,4 @@
-"""ONNX export of the post-hoc adjusters (issue 16, first part)."""
+"""ONNX export of the post-hoc adjusters and CostSensitiveClassifier (issue 16)."""
 
 import numpy as np
 import pytest
@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_lt import (
+    CostSensitiveClassifier,
     LogitAdjustedClassifier,
     LogitAdjustedClassifierCV,
     TunedAdjustmentClassifierCV,
@@ -142,3 +143,25 @@ def test_a_decision_function_adjustment_is_refused_with_the_fix():
     ).fit(X, y)
     with pytest.raises(NotImplementedError, match='Use response_method="auto"'):
         skl2onnx.to_onnx(model, X[:1])
+
+
+@pytest.mark.parametrize("inner", ["logistic", "random-forest", "pipeline"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"cost_matrix": {("cat", "ant"): 10.0, ("bee", "ant"): 3.0}},
+        {"cost_matrix": {("cat", "ant"): 10.0}, "target_priors": [0.2, 0.3, 0.5]},
+    ],
+    ids=["zero-one", "costs", "costs-and-target-priors"],
+)
+@pytest.mark.parametrize("zipmap", [True, False])
+def test_cost_sensitive_classifier_converts(inner, kwargs, zipmap):
+    X, y = _data(3)
+    y = np.array(["ant", "bee", "cat"])[y]
+    model = CostSensitiveClassifier(INNER[inner](), **kwargs).fit(X, y)
+    labels, proba = _run(model, X, zipmap)
+    np.testing.assert_array_equal(labels, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=PROBA_ATOL)
+    if kwargs:  # the costs are in the graph: the inner model predicts otherwise
+        assert np.any(model.estimator_.predict(X) != model.predict(X))
