@@ -5,6 +5,7 @@ folder on ``sys.path``, so this works from any working directory.
 """
 
 import os
+import statistics
 import sys
 import time
 
@@ -42,6 +43,16 @@ def progress(iterable, total=None, desc=""):
         draw(done)
     if tty:
         print(file=sys.stderr)
+
+
+def median_seconds(func, repeats):
+    """The median wall-clock time of ``repeats`` calls of ``func()``."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def note(message):

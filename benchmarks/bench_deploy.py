@@ -22,11 +22,9 @@ Run: python benchmarks/bench_deploy.py [--quick] [--repeats 3]
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
-from _common import machine_line, markdown_table
+from _common import machine_line, markdown_table, median_seconds
 
 TARGET = 1.1
 
@@ -75,15 +73,6 @@ def problem(n_rows, seed=0):
     X = (means[y] + rng.normal(size=(y.size, 20))).astype(np.float32)
     X_test = means[rng.integers(0, 10, n_rows)] + rng.normal(size=(n_rows, 20))
     return X, y, X_test.astype(np.float32)
-
-
-def median_seconds(func, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def session(onnxruntime, onx):

@@ -23,12 +23,10 @@ python benchmarks/bench_scale.py [--quick] [--repeats 3] [--batch-size ROWS]
 """
 
 import argparse
-import statistics
-import time
 import tracemalloc
 
 import numpy as np
-from _common import machine_line, markdown_table, progress
+from _common import machine_line, markdown_table, median_seconds, progress
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import PredefinedSplit
@@ -59,15 +57,6 @@ def fitted_adjuster(n_classes, batch_size):
     X, y = logits_problem(max(2000, 3 * n_classes), n_classes, seed=1)
     y[:n_classes] = np.arange(n_classes)
     return LogitAdjustedClassifier(LogitsClassifier(), batch_size=batch_size).fit(X, y)
-
-
-def median_seconds(func, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def peak_bytes(func):

@@ -328,13 +328,18 @@ class _Source:
     with a calibrator, the mean calibrated posterior of the validation rows
     (Alexandari et al., 2020); otherwise the training priors, or for BBSE
     without them, the class frequencies of ``y_val``. ``pred_val`` and
-    ``codes_val`` are BBSE's predicted and true validation codes.
+    ``codes_val`` are BBSE's predicted and true validation codes. ``calibration``,
+    ``method`` and ``log_train`` are what it was fitted with, for the bootstrap's
+    refits.
     """
 
     calibrator: object
     log_source: np.ndarray
     pred_val: object
     codes_val: object
+    calibration: object
+    method: str
+    log_train: object
 
     @classmethod
     def fit(cls, calibration, method, log_val, codes_val, log_train, start=None):
@@ -356,7 +361,9 @@ class _Source:
             counts = np.bincount(codes_val, minlength=log_val.shape[1])
             log_source = np.log(counts / codes_val.size)
         pred_val = np.argmax(log_val, axis=1) if method == "bbse" else None
-        return cls(calibrator, log_source, pred_val, codes_val)
+        return cls(
+            calibrator, log_source, pred_val, codes_val, calibration, method, log_train
+        )
 
     def calibrated(self, log_proba):
         """The (calibrated) training-distribution log-posteriors, of checked,
@@ -365,13 +372,13 @@ class _Source:
             return log_proba
         return self.calibrator._transform_scores(log_proba)
 
-    def target_priors(self, log_proba, method, tol, max_iter, classes, stacklevel):
+    def target_priors(self, log_proba, tol, max_iter, classes, stacklevel):
         """``(priors, log_priors, n_iter)`` of the target rows' calibrated scores.
 
         ``n_iter`` is ``None`` where EM did not converge and ``stacklevel`` is
         ``None`` (no warning); 0 for BBSE.
         """
-        if method == "em":
+        if self.method == "em":
             log_q, n_iter = _em_target_priors(
                 log_proba, self.log_source, tol, max_iter, stacklevel
             )
@@ -408,23 +415,32 @@ def _stratified_resample(codes, rng):
 
 
 def _bootstrap_interval(
-    spec, log_proba, log_val, classes, level, n_resamples, rng, stacklevel
+    fitted,
+    log_proba,
+    log_val,
+    classes,
+    level,
+    n_resamples,
+    tol,
+    max_iter,
+    rng,
+    stacklevel,
 ):
     """Percentile bootstrap interval of each class's target prior, ``(2, C)``.
 
-    ``spec`` holds ``calibration``, ``method``, ``codes_val``, ``log_train``,
-    ``tol`` and ``max_iter``. Each resample redraws the target rows and, where
-    they are used (calibration, BBSE), the validation rows within each class,
-    then refits what depends on them; the classifier itself stays fixed.
+    ``fitted`` is the ``_Source`` of all the validation rows ``log_val``. Each
+    resample redraws the target rows and, where they are used (calibration,
+    BBSE), the validation rows within each class, then refits what depends on
+    them; the classifier itself stays fixed.
     """
     n = log_proba.shape[0]
-    uses_val = spec["calibration"] is not None or spec["method"] == "bbse"
+    uses_val = fitted.calibration is not None or fitted.method == "bbse"
     draws = np.empty((n_resamples, classes.size))
     not_converged = 0
     if not uses_val:
         # A fixed source: every resample's EM at once, on bootstrap counts, in
         # blocks of at most 2**22 (row, resample) cells.
-        source = spec["source"]
+        source = fitted
         block = max(1, 2**22 // n)
         for first in range(0, n_resamples, block):
             size = min(block, n_resamples - first)
@@ -433,28 +449,26 @@ def _bootstrap_interval(
                 (picks + n * np.arange(size)[:, None]).ravel(), minlength=size * n
             ).reshape(size, n)
             log_q, n_iter, _ = _em_weighted(
-                log_proba, source.log_source, counts, spec["tol"], spec["max_iter"]
+                log_proba, source.log_source, counts, tol, max_iter
             )
             draws[first : first + size] = np.exp(log_q)
             not_converged += int(np.sum(n_iter == 0))
     for b in range(n_resamples if uses_val else 0):
-        rows = _stratified_resample(spec["codes_val"], rng)
+        rows = _stratified_resample(fitted.codes_val, rng)
         source = _Source.fit(
-            spec["calibration"],
-            spec["method"],
+            fitted.calibration,
+            fitted.method,
             log_val[rows],
-            spec["codes_val"][rows],
-            spec["log_train"],
-            start=spec["source"],
+            fitted.codes_val[rows],
+            fitted.log_train,
+            start=fitted,
         )
         target = source.calibrated(log_proba[rng.randint(0, n, size=n)])
-        draws[b], _, n_iter = source.target_priors(
-            target, spec["method"], spec["tol"], spec["max_iter"], classes, None
-        )
+        draws[b], _, n_iter = source.target_priors(target, tol, max_iter, classes, None)
         not_converged += n_iter is None
     if not_converged:
         warnings.warn(
-            f"EM did not converge in max_iter={spec['max_iter']} iterations in "
+            f"EM did not converge in max_iter={max_iter} iterations in "
             f"{not_converged} of {n_resamples} bootstrap resamples; their last "
             "iterates are in the interval. Increase max_iter or tol.",
             ConvergenceWarning,
@@ -801,29 +815,22 @@ def estimate_target_priors(
     target = source.calibrated(log_proba)
     # Warnings past this function and its parameter validation, to the caller.
     priors, log_q, _ = source.target_priors(
-        target, method, tol, max_iter, classes, stacklevel=5
+        target, tol, max_iter, classes, stacklevel=5
     )
     out = [priors]
     if return_posteriors:
         out.append(np.exp(source.target_posteriors(target, log_q)))
     if confidence_level is not None:
-        spec = {
-            "calibration": calibration,
-            "method": method,
-            "codes_val": codes_val,
-            "log_train": log_train,
-            "source": source,
-            "tol": tol,
-            "max_iter": max_iter,
-        }
         out.append(
             _bootstrap_interval(
-                spec,
+                source,
                 log_proba,
                 log_val,
                 classes,
                 float(confidence_level),
                 int(n_resamples),
+                tol,
+                max_iter,
                 rng,
                 stacklevel=4,
             )
@@ -1174,7 +1181,7 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._source = _Source.fit(
             self.calibration, self.method, log_val, codes, log_train
         )
-        self._log_val, self._codes_val, self._log_train = log_val, codes, log_train
+        self._log_val = log_val  # the bootstrap resamples it
         self.estimator_ = estimator_
         self.calibrator_ = self._source.calibrator
         self.classes_ = classes
@@ -1239,26 +1246,19 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         log_proba, target = self._calibrated(X)
         tol, max_iter = float(self.tol), int(self.max_iter)
         priors, log_q, n_iter = self._source.target_priors(
-            target, self.method, tol, max_iter, self.classes_, stacklevel=3
+            target, tol, max_iter, self.classes_, stacklevel=3
         )
         interval = None
         if self.confidence_level is not None:
-            spec = {
-                "calibration": self.calibration,
-                "method": self.method,
-                "codes_val": self._codes_val,
-                "log_train": self._log_train,
-                "source": self._source,
-                "tol": tol,
-                "max_iter": max_iter,
-            }
             interval = _bootstrap_interval(
-                spec,
+                self._source,
                 log_proba,
                 self._log_val,
                 self.classes_,
                 float(self.confidence_level),
                 int(self.n_resamples),
+                tol,
+                max_iter,
                 check_random_state(self.random_state),
                 stacklevel=3,
             )

@@ -52,6 +52,7 @@ try:
     from skl2onnx.common.data_types import (
         Int64TensorType,
         StringTensorType,
+        guess_numpy_type,
         guess_tensor_type,
     )
 except ImportError as exc:  # pragma: no cover - exercised without the extra
@@ -180,13 +181,6 @@ def _converter(scope, operator, container):
     OnnxIdentity(
         probabilities, op_version=opset, output_names=[operator.outputs[1].full_name]
     ).add_to(scope, container)
-
-
-def guess_numpy_type(data_type):
-    """float32 or float64, the element type of a skl2onnx tensor type."""
-    from skl2onnx.common.data_types import DoubleTensorType
-
-    return np.float64 if isinstance(data_type, DoubleTensorType) else np.float32
 
 
 _ALIAS = "SklearnLtLogitAdjustment"
