@@ -1,6 +1,13 @@
 """pytest configuration shared by the doctests of the package and the tests."""
 
 import importlib.util
+import os
+
+# scikit-learn's array API dispatch needs scipy's own, switched on by this variable
+# before scipy is first imported (pytest has imported neither yet). It changes no
+# NumPy result (the suite passes with and without it); with it, the array API
+# tests and scikit-learn's array API common checks run instead of skipping.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 # The torch-backed modules cannot even be imported without the `torch` extra: leave
 # their doctests out then (tests/ skip themselves with pytest.importorskip).

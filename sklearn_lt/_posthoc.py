@@ -47,13 +47,16 @@ from ._compat import (
     HasMethods,
     StrOptions,
     _fit_context,
+    _max_precision_float_dtype,
     _num_samples,
     _routing_enabled,
     _safe_indexing,
     get_chunk_n_rows,
+    move_to,
     validate_parameter_constraints,
     validate_params,
 )
+from ._namespace import array_namespace, to_namespace
 from ._validation import (
     _TINY,
     Number,
@@ -72,9 +75,15 @@ _LOG_TINY = np.log(_TINY)
 _AUTO_RESPONSE = ("predict_log_proba", "predict_proba")
 
 
-def _log_clipped(proba):
-    """Log of probabilities, with exact zeros clipped to the smallest float64."""
-    return np.log(np.maximum(np.asarray(proba, dtype=np.float64), _TINY))
+def _log_clipped(proba, xp=np, device=None):
+    """Log of probabilities, with exact zeros clipped to the smallest float64.
+
+    (To the smallest float32 on a device without float64.)
+    """
+    if xp is np:
+        return np.log(np.maximum(np.asarray(proba, dtype=np.float64), _TINY))
+    tiny = xp.finfo(proba.dtype).smallest_normal
+    return xp.log(xp.maximum(proba, xp.asarray(tiny, dtype=proba.dtype, device=device)))
 
 
 @validate_params(
@@ -134,29 +143,39 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
     array([1, 0])
     """
     tau = float(tau)
+    place = array_namespace(
+        scores=scores, priors=None if isinstance(priors, Mapping) else priors
+    )
+    xp, device = (np, None) if place is None else place
+    if place is not None and not isinstance(priors, Mapping):
+        priors = move_to(priors, xp=np, device="cpu")  # C numbers, to validate them
+    widest = np.float64 if place is None else _widest_float(xp, device)
     scores = check_array(
         scores,
-        dtype=[np.float64, np.float32] if kind == "logits" else np.float64,
+        dtype=[widest, xp.float32] if kind == "logits" else widest,
         ensure_all_finite=False,
         input_name="scores",
     )
     priors = check_priors(priors, np.arange(scores.shape[1]))
     shift = _prior_shift(tau, priors, None)
     if kind == "proba":
-        if np.any(~np.isfinite(scores)) or np.any((scores < 0) | (scores > 1)):
+        if not bool(xp.all(xp.isfinite(scores))) or bool(
+            xp.any((scores < 0) | (scores > 1))
+        ):
+            values = move_to(scores, xp=np, device="cpu")  # only to say what they are
             raise ValueError(
                 'scores with kind="proba" must be probabilities in [0, 1], got values '
-                f"from {np.nanmin(scores)} to {np.nanmax(scores)} (NaN: "
-                f'{np.isnan(scores).any()}); for logits use kind="logits".'
+                f"from {np.nanmin(values)} to {np.nanmax(values)} (NaN: "
+                f'{np.isnan(values).any()}); for logits use kind="logits".'
             )
-        scores = _log_clipped(scores)
-    elif not np.all(np.isfinite(scores)):
+        scores = _log_clipped(scores, xp, device)
+    elif not bool(xp.all(xp.isfinite(scores))):
         raise ValueError(
             "scores hold NaN or infinite values; logits must be finite. For log "
             "probabilities with log(0) = -inf, pass the probabilities with "
             'kind="proba".'
         )
-    elif _looks_like_probabilities(scores):
+    elif _looks_like_probabilities(scores, xp):
         warnings.warn(
             'logit_adjust got kind="logits" (the default), but every row of scores '
             "lies in [0, 1] and sums to 1: these look like probabilities, whose "
@@ -166,24 +185,29 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
             stacklevel=3,  # past logit_adjust and its parameter validation
         )
     with np.errstate(over="ignore"):  # an overflow is refused just below
-        adjusted = scores - shift.astype(scores.dtype, copy=False)
-    _check_finite_adjustment(adjusted, "scores")
+        adjusted = scores - to_namespace(shift, xp, device, dtype=scores.dtype)
+    _check_finite_adjustment(adjusted, "scores", xp)
     return adjusted
 
 
-def _looks_like_probabilities(scores):
+def _widest_float(xp, device):
+    """float64, or float32 on a device without float64 (Apple's MPS)."""
+    return _max_precision_float_dtype(xp, device)
+
+
+def _looks_like_probabilities(scores, xp=np):
     """Every entry in [0, 1] and every row summing to 1, up to the dtype's rounding.
 
     A sum of ``n_classes`` probabilities is off by at most about ``n_classes``
     ulps of 1 (float32 or float64); four times that leaves room for the model's
     own arithmetic. Logits and log-probabilities almost never pass this test.
     """
-    if scores.size == 0 or scores.shape[1] < 2:
+    if scores.shape[0] == 0 or scores.shape[1] < 2:
         return False
-    if scores.min() < 0 or scores.max() > 1:
+    if bool(xp.min(scores) < 0) or bool(xp.max(scores) > 1):
         return False
-    slack = 4 * scores.shape[1] * np.finfo(scores.dtype).eps
-    return bool(np.all(np.abs(scores.sum(axis=1) - 1) <= slack))
+    slack = 4 * scores.shape[1] * float(xp.finfo(scores.dtype).eps)
+    return bool(xp.all(xp.abs(xp.sum(scores, axis=1) - 1) <= slack))
 
 
 def _prior_shift(tau, priors, target_priors, name="tau"):
@@ -211,9 +235,9 @@ def _checked_shift(tau, log_ratio, name):
     return shift
 
 
-def _check_finite_adjustment(adjusted, what):
+def _check_finite_adjustment(adjusted, what, xp=np):
     """Refuse adjusted scores that overflowed (huge scores plus a large shift)."""
-    if not np.all(np.isfinite(adjusted)):
+    if not bool(xp.all(xp.isfinite(adjusted))):
         raise ValueError(
             f"the adjusted {what} overflow float64 (their magnitude is near "
             f"{np.finfo(np.float64).max:.3g}); rescale the scores, or use a smaller "

@@ -18,10 +18,18 @@ from numbers import Real
 
 import numpy as np
 from sklearn.metrics import make_scorer
-from sklearn.utils import check_consistent_length
+from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import type_of_target, unique_labels
 
-from ._compat import _check_sample_weight, validate_params
+from ._compat import (
+    _bincount,
+    _check_sample_weight,
+    _max_precision_float_dtype,
+    is_array_api_obj,
+    move_to,
+    validate_params,
+)
+from ._namespace import array_namespace, to_namespace
 from ._validation import (
     SubInterval,
     _aligned_priors,
@@ -126,6 +134,9 @@ def per_class_error(y_true, y_pred, *, labels=None, sample_weight=None):
     >>> per_class_error([0, 0, 1, 1, 1], [0, 1, 1, 1, 1])
     array([0.5, 0. ])
     """
+    place = array_namespace(y_true=y_true, y_pred=y_pred, sample_weight=sample_weight)
+    if place is not None:
+        return _per_class_error_xp(y_true, y_pred, labels, sample_weight, *place)
     y_true, y_pred, sample_weight = _check_labels(y_true, y_pred, sample_weight)
     if labels is None:
         labels = unique_labels(y_true, y_pred)
@@ -135,6 +146,100 @@ def per_class_error(y_true, y_pred, *, labels=None, sample_weight=None):
     return _per_class_error_from_codes(
         true_idx, y_true == y_pred, labels.size, sample_weight
     )
+
+
+# --- The Array API route: labels of torch, CuPy, ... stay on their device -----------
+
+
+def _check_labels_xp(y_true, y_pred, sample_weight, xp, device):
+    """:func:`_check_labels` for arrays of ``xp``, with scikit-learn's helpers."""
+    y_true = column_or_1d(y_true, input_name="y_true")
+    y_pred = column_or_1d(y_pred, input_name="y_pred")
+    check_consistent_length(y_true, y_pred, sample_weight)
+    if y_true.shape[0] == 0:
+        raise ValueError("y_true is empty; an error rate needs at least one example.")
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if xp.isdtype(y.dtype, "real floating") and bool(xp.any(xp.isnan(y))):
+            raise ValueError(
+                f"{name} holds missing labels (NaN); every example needs a class "
+                "label. Drop or impute the unlabelled rows first."
+            )
+        kind = type_of_target(y, input_name=name)
+        if kind not in ("binary", "multiclass"):
+            raise ValueError(
+                f"{name} must hold class labels (binary or multiclass), but its "
+                f"values look {kind!r}."
+            )
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(
+            to_namespace(sample_weight, xp, device),
+            y_true,
+            dtype=_max_precision_float_dtype(xp, device),
+            ensure_non_negative=True,
+        )
+    return y_true, y_pred, sample_weight
+
+
+def _present_labels(y_true, y_pred, xp):
+    """The sorted union of the labels, computed where they are: an array of ``xp``."""
+    both = xp.concat([y_true, xp.astype(y_pred, y_true.dtype)])
+    return xp.sort(xp.unique_values(both))
+
+
+def _codes_xp(y, labels, xp, device, name):
+    """:func:`label_indices` on the device: the position of each ``y`` in ``labels``."""
+    order = xp.argsort(labels)
+    ordered = xp.take(labels, order)
+    y = xp.astype(y, labels.dtype)
+    position = xp.searchsorted(ordered, y)
+    last = xp.asarray(labels.shape[0] - 1, dtype=position.dtype, device=device)
+    position = xp.minimum(position, last)
+    codes = xp.take(order, position)
+    unknown = xp.take(labels, codes) != y
+    if bool(xp.any(unknown)):
+        shown = np.unique(move_to(y[unknown], xp=np, device="cpu"))  # for the message
+        raise ValueError(
+            f"{name} contains labels {preview(shown)} that are not among the labels "
+            f"{preview(move_to(labels, xp=np, device='cpu'))}; pass labels from "
+            "those classes, or include the missing labels in `labels`."
+        )
+    return codes
+
+
+def _labels_xp(labels, y_true, y_pred, xp, device):
+    """``labels`` (or the labels present) as an array of ``xp`` on ``device``."""
+    if labels is None:
+        return _present_labels(y_true, y_pred, xp)
+    if is_array_api_obj(labels) and not isinstance(labels, np.ndarray):
+        labels = move_to(labels, xp=np, device="cpu")  # n_classes values, to check
+    labels = check_unique_classes(labels, "labels")
+    if not np.issubdtype(labels.dtype, np.number):
+        raise ValueError(
+            f"labels {preview(labels)} are not numbers, but y_true and y_pred are "
+            "arrays of an array API library, which hold numbers only; pass the "
+            "numeric labels, or NumPy arrays of labels."
+        )
+    return to_namespace(labels, xp, device, dtype=y_true.dtype)
+
+
+def _per_class_error_xp(y_true, y_pred, labels, sample_weight, xp, device):
+    """Per-class errors from ``xp`` arrays, with every count on their device."""
+    y_true, y_pred, sample_weight = _check_labels_xp(
+        y_true, y_pred, sample_weight, xp, device
+    )
+    labels = _labels_xp(labels, y_true, y_pred, xp, device)
+    codes = _codes_xp(y_true, labels, xp, device, "y_true")
+    n_classes = labels.shape[0]
+    floating = _max_precision_float_dtype(xp, device)
+    hit = xp.astype(y_true == xp.astype(y_pred, y_true.dtype), floating)
+    weight = hit if sample_weight is None else hit * sample_weight
+    support = _bincount(codes, weights=sample_weight, minlength=n_classes, xp=xp)
+    hits = _bincount(codes, weights=weight, minlength=n_classes, xp=xp)
+    support = xp.astype(support, floating)
+    seen = support > 0
+    safe = xp.where(seen, support, xp.ones_like(support))
+    nan = xp.asarray(xp.nan, dtype=floating, device=device)
+    return xp.where(seen, 1.0 - hits / safe, nan)
 
 
 def _per_class_error_from_codes(true_idx, correct, n_classes, sample_weight=None):
@@ -212,6 +317,9 @@ def _errors_of_true_classes(y_true, y_pred, sample_weight):
     validation, at the metric's caller.
     """
     errors = per_class_error(y_true, y_pred, sample_weight=sample_weight)
+    # With an array API input, the per-class errors (n_classes numbers, not the
+    # n_samples labels) come to the host for the float that the metric returns.
+    errors = move_to(errors, xp=np, device="cpu")
     seen = ~np.isnan(errors)
     if not np.all(seen):
         warnings.warn(
@@ -235,7 +343,7 @@ def _resolve_labels(labels, y_true, *y_preds):
     Defaults to the sorted union of those labels. A label outside ``labels`` would
     have no training count to put it in a frequency band.
     """
-    present = unique_labels(y_true, *y_preds)
+    present = _unique_labels(y_true, *y_preds)
     if labels is None:
         return present
     labels = check_unique_classes(labels, "labels")
@@ -246,6 +354,18 @@ def _resolve_labels(labels, y_true, *y_preds):
             f"labels {preview(labels)}; add them to labels."
         )
     return labels
+
+
+def _unique_labels(y_true, *y_preds):
+    """The sorted union of the labels, as a NumPy array (n_classes values)."""
+    place = array_namespace(
+        y_true=y_true, **{f"y_pred{i}": y for i, y in enumerate(y_preds)}
+    )
+    if place is None:
+        return unique_labels(y_true, *y_preds)
+    xp, _ = place
+    labels = unique_labels(*(column_or_1d(y) for y in (y_true, *y_preds)))
+    return move_to(labels, xp=np, device="cpu")
 
 
 def _check_class_counts(class_counts, labels):
@@ -373,6 +493,7 @@ def many_medium_few_error(
     labels = _resolve_labels(labels, y_true, y_pred)
     counts = _check_class_counts(class_counts, labels)
     errors = per_class_error(y_true, y_pred, labels=labels, sample_weight=sample_weight)
+    errors = move_to(errors, xp=np, device="cpu")  # n_classes numbers, to band them
     bands = frequency_bands(counts, thresholds=thresholds)
     result = {}
     for band in _BANDS:
@@ -724,6 +845,11 @@ def expected_cost(
     >>> expected_cost([0, 0, 1, 1], [0, 1, 1, 0], cost, target_priors=[0.9, 0.1])
     0.95
     """
+    place = array_namespace(y_true=y_true, y_pred=y_pred, sample_weight=sample_weight)
+    if place is not None:
+        return _expected_cost_xp(
+            y_true, y_pred, cost_matrix, labels, sample_weight, target_priors, *place
+        )
     y_true, y_pred, sample_weight = _check_labels(y_true, y_pred, sample_weight)
     labels = _resolve_labels(labels, y_true, y_pred)
     cost = _check_cost_matrix(cost_matrix, labels)
@@ -736,12 +862,55 @@ def expected_cost(
     return float(np.average(cost[true_idx, pred_idx], weights=sample_weight))
 
 
-def _target_weights(target_priors, labels, true_idx, sample_weight):
-    """Example weights ``w_n pi^t_y / W_y`` (``W_y`` the weight of class ``y``)."""
+def _expected_cost_xp(
+    y_true, y_pred, cost_matrix, labels, sample_weight, target_priors, xp, device
+):
+    """:func:`expected_cost` of ``xp`` arrays: the per-example costs stay there."""
+    y_true, y_pred, sample_weight = _check_labels_xp(
+        y_true, y_pred, sample_weight, xp, device
+    )
+    labels = _resolve_labels(labels, y_true, y_pred)  # NumPy: n_classes labels
+    cost = _check_cost_matrix(cost_matrix, labels)
+    on_device = _labels_xp(labels, y_true, y_pred, xp, device)
+    true_idx = _codes_xp(y_true, on_device, xp, device, "y_true")
+    pred_idx = _codes_xp(y_pred, on_device, xp, device, "y_pred")
+    if sample_weight is not None and not bool(xp.sum(sample_weight) > 0):
+        raise ValueError("sample_weight sums to 0; give some example a weight > 0.")
+    floating = _max_precision_float_dtype(xp, device)
+    if sample_weight is None:
+        sample_weight = xp.ones(true_idx.shape[0], dtype=floating, device=device)
+    if target_priors is not None:
+        sample_weight = _target_weights(
+            target_priors, labels, true_idx, sample_weight, xp, device
+        )
+    flat = xp.reshape(to_namespace(cost, xp, device, dtype=floating), (-1,))
+    costs = xp.take(flat, true_idx * labels.size + pred_idx)
+    return float(xp.sum(costs * sample_weight) / xp.sum(sample_weight))
+
+
+def _target_weights(target_priors, labels, true_idx, sample_weight, xp=np, device=None):
+    """Example weights ``w_n pi^t_y / W_y`` (``W_y`` the weight of class ``y``).
+
+    With ``xp`` arrays, the class weights ``W_y`` (n_classes numbers) are
+    computed on the device and brought to the host to be checked.
+    """
     target = _aligned_priors(target_priors, labels, "target_priors", positive=False)
+    if xp is not np:
+        support = _bincount(
+            true_idx, weights=sample_weight, minlength=labels.size, xp=xp
+        )
+        per_class = _class_weights(
+            target, move_to(support, xp=np, device="cpu"), labels
+        )
+        return sample_weight * xp.take(to_namespace(per_class, xp, device), true_idx)
     if sample_weight is None:
         sample_weight = np.ones(true_idx.size)
     support = np.bincount(true_idx, weights=sample_weight, minlength=labels.size)
+    return sample_weight * _class_weights(target, support, labels)[true_idx]
+
+
+def _class_weights(target, support, labels):
+    """``pi^t_y / W_y`` per class, refusing a target class without examples."""
     absent = (target > 0) & ~(support > 0)
     if np.any(absent):
         raise ValueError(
@@ -753,7 +922,7 @@ def _target_weights(target_priors, labels, true_idx, sample_weight):
     per_class = np.zeros(labels.size)
     seen = support > 0
     per_class[seen] = target[seen] / support[seen]
-    return sample_weight * per_class[true_idx]
+    return per_class
 
 
 worst_class_error_scorer = make_scorer(worst_class_error, greater_is_better=False)

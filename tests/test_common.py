@@ -77,6 +77,7 @@ _CHECKS_FITTING_FEATURES = (
     "check_pipeline_consistency",
     "check_positive_only_tag_during_fit",
     "check_readonly_memmap_input",
+    "check_array_api_input(array_namespace=numpy,expect_only_array_outputs=False)",
 )
 
 
@@ -99,6 +100,7 @@ _CALIBRATOR_CHECKS_FITTING_FEATURES = (
     "check_transformer_data_not_an_array",
     "check_transformer_general",
     "check_transformer_preserve_dtypes",
+    "check_array_api_input(array_namespace=numpy,expect_only_array_outputs=False)",
 )
 
 

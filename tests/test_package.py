@@ -171,6 +171,7 @@ def test_the_package_has_no_import_cycle():
 FLOORS = {
     "sklearn_lt._compat": 0,
     "sklearn_lt._validation": 1,
+    "sklearn_lt._namespace": 1,
     "sklearn_lt.priors": 2,
     "sklearn_lt.metrics": 2,
     "sklearn_lt.datasets": 2,
