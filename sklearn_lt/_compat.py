@@ -13,6 +13,7 @@ from sklearn.externals.array_api_compat import is_array_api_obj
 from sklearn.utils import _safe_indexing
 from sklearn.utils._array_api import (
     _bincount,
+    _logsumexp,
     _max_precision_float_dtype,
     check_same_namespace,
     get_namespace_and_device,
@@ -46,6 +47,7 @@ __all__ = [
     "is_array_api_obj",
     "move_to",
     "_bincount",
+    "_logsumexp",
     "_max_precision_float_dtype",
     "_check_method_params",
     "_check_sample_weight",

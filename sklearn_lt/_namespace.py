@@ -92,4 +92,5 @@ def to_namespace(array, xp, device, dtype=None):
     """A small NumPy array (priors, costs, weights) as an array of ``xp`` there."""
     if _is_foreign(array):
         return array if dtype is None else xp.astype(array, dtype)
-    return xp.asarray(np.asarray(array), dtype=dtype, device=device)
+    # A copy (n_classes numbers): torch warns of read-only NumPy arrays.
+    return xp.asarray(np.array(array), dtype=dtype, device=device)

@@ -47,11 +47,15 @@ from ._compat import (
     HasMethods,
     StrOptions,
     _fit_context,
+    _logsumexp,
     _max_precision_float_dtype,
     _num_samples,
     _routing_enabled,
     _safe_indexing,
+    check_same_namespace,
     get_chunk_n_rows,
+    get_namespace_and_device,
+    is_array_api_obj,
     move_to,
     validate_parameter_constraints,
     validate_params,
@@ -60,6 +64,7 @@ from ._namespace import array_namespace, to_namespace
 from ._validation import (
     _TINY,
     Number,
+    _proba_slack,
     check_labels,
     check_scores,
     label_indices,
@@ -188,6 +193,13 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
         adjusted = scores - to_namespace(shift, xp, device, dtype=scores.dtype)
     _check_finite_adjustment(adjusted, "scores", xp)
     return adjusted
+
+
+def _on_host(array):
+    """An array of an array API library as NumPy (labels, n_classes numbers)."""
+    if array is not None and is_array_api_obj(array):
+        return move_to(array, xp=np, device="cpu")
+    return array
 
 
 def _widest_float(xp, device):
@@ -337,6 +349,88 @@ def _estimator_scores(estimator, method_name, X, n_classes):
     if scores.ndim == 1:
         return np.column_stack([np.zeros_like(scores), scores])
     return scores.copy() if np.shares_memory(scores, raw) else scores
+
+
+def _estimator_scores_xp(estimator, method_name, X, n_classes, xp, device):
+    """:func:`_estimator_scores` for ``X`` of namespace ``xp``: scores stay there.
+
+    The checks of ``check_scores`` run on the device (a few reductions); only
+    when one fails are the scores copied to NumPy, for ``check_scores`` to say
+    what is wrong. Scores that an estimator without array API support returns
+    as NumPy are moved to ``X``'s device; another library's are refused.
+    """
+    raw = getattr(estimator, method_name)(X)
+    where = f"{type(estimator).__name__}.{method_name}(X)"
+    if not is_array_api_obj(raw):
+        raw = np.asarray(raw)
+    raw_xp, _, raw_device = get_namespace_and_device(raw)
+    if isinstance(raw, np.ndarray):
+        raw = to_namespace(raw, xp, device)
+    elif raw_xp is not xp or raw_device != device:
+        raise ValueError(
+            f"{where} returned an array of {raw_xp.__name__} on device {raw_device} "
+            f"for X of {xp.__name__} on device {device}; expected the namespace and "
+            "device of X (or NumPy). Fit and call the estimator with arrays of one "
+            "library."
+        )
+    binary_1d = method_name == "decision_function" and n_classes == 2 and raw.ndim == 1
+    expected = (_num_samples(X),) if binary_1d else (_num_samples(X), n_classes)
+    numeric = xp.isdtype(raw.dtype, ("real floating", "integral", "bool"))
+    ok = numeric and tuple(raw.shape) == expected
+    if ok and raw.shape[0]:
+        widest = _widest_float(xp, device)
+        raw = xp.astype(raw, widest)
+        if method_name == "predict_proba":
+            slack = _proba_slack(raw.dtype, n_classes)
+            ok = bool(xp.min(raw) >= -slack) and bool(xp.max(raw) <= 1 + slack)
+        elif method_name == "predict_log_proba":  # -inf is log(0); NaN fails both
+            ok = bool(xp.all(raw < xp.inf))
+        else:
+            ok = bool(xp.all(xp.isfinite(raw)))
+    if not ok:  # only to say what is wrong: check_scores raises
+        check_scores(
+            move_to(raw, xp=np, device="cpu"),
+            estimator=estimator,
+            method=method_name,
+            n_rows=_num_samples(X),
+            n_classes=n_classes,
+        )
+    raw = xp.astype(raw, _widest_float(xp, device))
+    if method_name == "predict_log_proba":
+        floor = xp.asarray(_LOG_TINY, dtype=raw.dtype, device=device)
+        return xp.maximum(raw, floor)
+    if method_name == "predict_proba":
+        return _log_clipped(xp.clip(raw, 0.0, 1.0), xp, device)
+    if raw.ndim == 1:
+        return xp.stack([xp.zeros_like(raw), raw], axis=1)
+    return raw
+
+
+def _log_softmax(scores, xp=np):
+    """Row-wise log-softmax, in log space for any namespace."""
+    if xp is np:
+        return log_softmax(scores, axis=1)
+    return scores - xp.reshape(_logsumexp(scores, axis=1, xp=xp), (-1, 1))
+
+
+def _softmax(scores, xp=np):
+    if xp is np:
+        return softmax(scores, axis=1)
+    return xp.exp(_log_softmax(scores, xp))
+
+
+def _argmax(scores, xp=np):
+    return xp.argmax(scores, axis=1)
+
+
+def _labels_of(classes, best, xp, device):
+    """``classes[best]``: in ``xp`` for numeric labels; NumPy for strings."""
+    if xp is np:
+        return classes[best]
+    if np.issubdtype(classes.dtype, np.number) or classes.dtype == np.bool_:
+        return xp.take(to_namespace(classes, xp, device), best)
+    # An array API library holds no strings: string labels come back as NumPy.
+    return classes[move_to(best, xp=np, device="cpu")]
 
 
 def _train_frequencies(y, classes, sample_weight):
@@ -514,7 +608,9 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _current_priors(self):
         """The ``priors`` parameter as priors aligned with ``classes_``."""
-        return _priors_from_param(self.priors, self.train_priors_, self.classes_)
+        return _priors_from_param(
+            self.priors, _on_host(self.train_priors_), self.classes_
+        )
 
     def _current_target_priors(self):
         return _resolve_target_priors(self.target_priors, self.classes_)
@@ -555,7 +651,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "adjustment needs it to align the priors with the columns of the "
                 "scores."
             )
-        classes_ = np.asarray(classes_)
+        classes_ = _on_host(classes_)
         class_counts = self._count_classes(labels, classes_)  # refuses unknown labels
         train_priors = _train_frequencies(labels, classes_, sample_weight)
         priors = _priors_from_param(self.priors, train_priors, classes_)
@@ -584,15 +680,24 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _scores(self, X, method):
         return _estimator_scores(self.estimator_, method, X, len(self.classes_))
 
-    def _batched(self, X, transform):
+    def _batched(self, X, transform, *, caller=None):
         """``transform(adjusted scores)`` of every row of ``X``, a batch at a time.
 
         At most ``batch_size`` rows are scored at once, so the extra memory is that
         of one batch's scores, whatever the number of rows; the output is filled in
-        place.
+        place. With ``caller`` (the public method's name; ``transform`` then takes
+        ``xp`` as well), an ``X`` of an array API library, with dispatch on, is
+        scored and adjusted in that library on its device.
         """
         check_is_fitted(self)
         method, shift = self._prediction_plan()
+        place = None
+        if caller is not None:
+            # As scikit-learn's estimators do: X must live where fit's data did.
+            check_same_namespace(X, self, attribute="train_priors_", method=caller)
+            place = array_namespace(X=X)
+        if place is not None:
+            return self._batched_xp(X, method, shift, transform, caller, *place)
         n_rows = _num_samples(X)
         out = None
         for rows, X_rows in _row_batches(X, self.batch_size, len(self.classes_)):
@@ -612,6 +717,24 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             out[rows] = values
         return out
 
+    def _batched_xp(self, X, method, shift, transform, caller, xp, device):
+        """:meth:`_batched` on the device of ``X``; ``shift`` is moved there."""
+        check_same_namespace(X, self, attribute="train_priors_", method=caller)
+        shift = to_namespace(np.broadcast_to(shift, self.classes_.shape), xp, device)
+        n_rows = _num_samples(X)
+        batch = _batch_rows(self.batch_size, n_rows, len(self.classes_)) or 1
+        parts = []
+        for start in range(0, max(n_rows, 1), batch):
+            X_rows = X if batch >= n_rows else X[start : start + batch, ...]
+            scores = _estimator_scores_xp(
+                self.estimator_, method, X_rows, len(self.classes_), xp, device
+            )
+            scores = scores - xp.astype(shift, scores.dtype)
+            if method == "decision_function":
+                _check_finite_adjustment(scores, "decision_function scores", xp)
+            parts.append(transform(scores, xp))
+        return parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)
+
     @available_if(_can_predict)
     def decision_function(self, X):
         r"""Adjusted scores :math:`f_y(x) - \tau \log \pi_y`.
@@ -628,7 +751,11 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             the difference of the second and first (the adjusted log-odds of
             ``classes_[1]``), as scikit-learn's binary classifiers return.
         """
-        return self._batched(X, _binary_log_odds)
+        return self._batched(
+            X,
+            lambda scores, xp=np: _binary_log_odds(scores),
+            caller="decision_function",
+        )
 
     @available_if(_can_predict)
     def predict_log_proba(self, X):
@@ -649,7 +776,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        return self._batched(X, lambda scores: log_softmax(scores, axis=1))
+        return self._batched(X, _log_softmax, caller="predict_log_proba")
 
     @available_if(_can_predict)
     def predict_proba(self, X):
@@ -669,7 +796,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        return self._batched(X, lambda scores: softmax(scores, axis=1))
+        return self._batched(X, _softmax, caller="predict_proba")
 
     @available_if(_can_predict)
     def predict(self, X):
@@ -685,8 +812,11 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        best = self._batched(X, lambda scores: np.argmax(scores, axis=1))
-        return self.classes_[best]
+        best = self._batched(X, _argmax, caller="predict")
+        place = array_namespace(best=best)
+        if place is None:
+            return self.classes_[best]
+        return _labels_of(self.classes_, best, *place)
 
     def get_metadata_routing(self):
         """Get the metadata routing of this object.
@@ -912,6 +1042,13 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         check_is_fitted(self)
         return self._current_target_priors()
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Its own arithmetic follows X's namespace and device (see fit and
+        # _batched_xp), so it supports the array API when its estimator does.
+        tags.array_api_support = get_tags(self.estimator).array_api_support
+        return tags
+
     def _prediction_plan(self):
         self._validate_prediction_params()
         method = _resolve_response_method(self.estimator_, self.response_method)
@@ -948,7 +1085,13 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
             The fitted estimator.
         """
         X, y = indexable(X, y)
-        labels = _check_targets(y)
+        # With dispatch on and X of an array API library, the estimator fits on
+        # X's device; the labels' bookkeeping (classes, counts, frequencies) is
+        # done on a NumPy copy of y, and the counts and frequencies are then
+        # stored on X's device, as scikit-learn's estimators store theirs.
+        place = array_namespace(X=X)
+        labels = _check_targets(_on_host(y) if place is not None else y)
+        host_weight = sample_weight if place is None else _on_host(sample_weight)
 
         # Everything below up to `fit` is cheap: fail on bad input before fitting.
         prefit = isinstance(self.estimator, FrozenEstimator)
@@ -958,7 +1101,7 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
             estimator.classes_ if prefit else np.unique(labels)
         )
         self._count_classes(labels, classes)  # a prefit model's unknown labels
-        priors = _resolve_priors(self.priors, labels, classes, sample_weight)
+        priors = _resolve_priors(self.priors, labels, classes, host_weight)
         target = self.target_priors
         if target is not None:
             target = _resolve_target_priors(target, classes)
@@ -969,5 +1112,8 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
             fit = _check_memory(self.memory).cache(_fit_estimator)
 
         fitted = fit(estimator, X, y, **params.estimator.fit)
-        self._set_fitted(fitted, labels, sample_weight)
+        self._set_fitted(fitted, labels, host_weight)
+        if place is not None:
+            self.train_priors_ = to_namespace(self.train_priors_, *place)
+            self.class_counts_ = to_namespace(self.class_counts_, *place)
         return self
