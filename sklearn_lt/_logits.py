@@ -9,13 +9,18 @@ like any model's scores, and the metrics and reports score them.
 """
 
 import numpy as np
-from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import assert_all_finite, check_consistent_length
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import _fit_context
+from ._compat import (
+    _fit_context,
+    _max_precision_float_dtype,
+    check_same_namespace,
+    move_to,
+)
+from ._namespace import array_namespace, log_softmax_rows, softmax_rows, to_namespace
 from ._validation import (
     check_labels,
     check_unique_classes,
@@ -27,8 +32,14 @@ from ._validation import (
 __all__ = ["LogitsClassifier"]
 
 
-def _check_logits(logits):
+def _check_logits(logits, xp=np):
     """Refuse NaN, ``+inf`` and rows without a finite logit; ``-inf`` is log(0)."""
+    if xp is not np:
+        # On the device: NaN propagates through max; +inf and an all -inf row
+        # give a non-finite row maximum. The NumPy copy is only for the message.
+        if logits.shape[0] == 0 or bool(xp.all(xp.isfinite(xp.max(logits, axis=1)))):
+            return logits
+        _check_logits(move_to(logits, xp=np, device="cpu"))
     bad_rows = unpredictable_rows(logits)
     if bad_rows.size == 0:
         return logits
@@ -38,6 +49,13 @@ def _check_logits(logits):
         "expected logits or log-probabilities, finite or -inf (a probability of 0), "
         "with at least one finite value per row. Check the model that computed them."
     )
+
+
+def _numeric(classes):
+    """Labels an array library can hold (an array of one, or NumPy numbers)."""
+    if not isinstance(classes, np.ndarray):
+        return True
+    return np.issubdtype(classes.dtype, np.number) or classes.dtype == np.bool_
 
 
 class LogitsClassifier(ClassifierMixin, BaseEstimator):
@@ -127,8 +145,12 @@ class LogitsClassifier(ClassifierMixin, BaseEstimator):
         self : LogitsClassifier
             The fitted estimator.
         """
-        logits = self._validate_logits(X, reset=True)
+        place = array_namespace(X=X)
+        logits = self._validate_logits(X, reset=True, place=place)
         if y is not None:
+            # Labels are bookkept in NumPy (n_samples numbers, once in fit).
+            if place is not None:
+                y = move_to(y, xp=np, device="cpu")
             y = check_labels(y, warn=True)
             assert_all_finite(y, input_name="y")
             check_classification_targets(y)
@@ -152,18 +174,32 @@ class LogitsClassifier(ClassifierMixin, BaseEstimator):
                 "of each column (e.g. all the training classes, when y lacks "
                 "some), or the logits of the model itself."
             )
+        if place is not None and np.issubdtype(classes.dtype, np.number):
+            # Stored where X is, as scikit-learn's estimators store theirs; an
+            # array library holds no strings, so string labels stay NumPy.
+            classes = to_namespace(classes, *place)
         self.classes_ = classes
         return self
 
-    def _validate_logits(self, X, *, reset):
+    def _validate_logits(self, X, *, reset, place):
+        xp = np if place is None else place[0]
+        widest = np.float64 if place is None else _max_precision_float_dtype(*place)
         logits = validate_data(
-            self, X, reset=reset, dtype=np.float64, ensure_all_finite=False
+            self, X, reset=reset, dtype=widest, ensure_all_finite=False
         )
-        return _check_logits(logits)
+        return _check_logits(logits, xp)
 
-    def _checked(self, X):
+    def _checked(self, X, method):
+        """``(logits, xp)``: ``X`` checked, and the namespace it is computed in."""
         check_is_fitted(self)
-        return self._validate_logits(X, reset=False)
+        if _numeric(self.classes_):
+            # As scikit-learn's estimators: X must live where fit's X did (string
+            # labels, which no array library holds, cannot tell where that was).
+            check_same_namespace(X, self, attribute="classes_", method=method)
+        place = array_namespace(X=X)
+        return self._validate_logits(X, reset=False, place=place), (
+            np if place is None else place[0]
+        )
 
     def decision_function(self, X):
         """The logits themselves, as float64.
@@ -179,7 +215,7 @@ class LogitsClassifier(ClassifierMixin, BaseEstimator):
             ``X``, checked. For two classes, ``X[:, 1] - X[:, 0]`` (the log-odds
             of ``classes_[1]``), as scikit-learn's binary classifiers return.
         """
-        logits = self._checked(X)
+        logits, _ = self._checked(X, "decision_function")
         if logits.shape[1] == 2:
             return logits[:, 1] - logits[:, 0]
         return logits
@@ -197,7 +233,7 @@ class LogitsClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        return log_softmax(self._checked(X), axis=1)
+        return log_softmax_rows(*self._checked(X, "predict_log_proba"))
 
     def predict_proba(self, X):
         """Softmax of the logits, row by row.
@@ -212,7 +248,7 @@ class LogitsClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        return softmax(self._checked(X), axis=1)
+        return softmax_rows(*self._checked(X, "predict_proba"))
 
     def predict(self, X):
         """The class of the largest logit.
@@ -227,8 +263,12 @@ class LogitsClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        best = np.argmax(self._checked(X), axis=1)
-        return self.classes_[best]
+        logits, xp = self._checked(X, "predict")
+        best = xp.argmax(logits, axis=1)
+        if xp is np or _numeric(self.classes_):
+            return xp.take(self.classes_, best, axis=0)
+        # String labels: an array library holds none, so they come back as NumPy.
+        return self.classes_[move_to(best, xp=np, device="cpu")]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -236,4 +276,5 @@ class LogitsClassifier(ClassifierMixin, BaseEstimator):
         # It learns nothing from (X, y): on data that are not logits, its
         # predictions are the argmax of the features.
         tags.classifier_tags.poor_score = True
+        tags.array_api_support = True
         return tags

@@ -16,11 +16,18 @@ rules, with scikit-learn's own helpers (see ``_compat``):
 """
 
 import numpy as np
+from scipy.special import log_softmax, softmax
 from sklearn import get_config
 
-from ._compat import get_namespace_and_device, is_array_api_obj
+from ._compat import _logsumexp, get_namespace_and_device, is_array_api_obj
 
-__all__ = ["array_namespace", "check_numpy_readable", "to_namespace"]
+__all__ = [
+    "array_namespace",
+    "check_numpy_readable",
+    "log_softmax_rows",
+    "softmax_rows",
+    "to_namespace",
+]
 
 
 def _is_foreign(array):
@@ -36,10 +43,11 @@ def _describe(array):
     return f"of type {module}.{kind.__qualname__}{where}"
 
 
-def check_numpy_readable(array, name):
+def check_numpy_readable(array, name, *, why=None):
     """Refuse, with the fix, a foreign array that ``np.asarray`` cannot read.
 
-    Called on the dispatch-off route, before any work: NumPy reads CPU tensors
+    Called on the NumPy route, before any work (``why`` says why that route is
+    taken when it is not that dispatch is off): NumPy reads CPU tensors
     (and array-api-strict's CPU arrays) without a copy, but raises for arrays on
     another device, with an error that names neither the argument nor the fix.
     """
@@ -48,13 +56,19 @@ def check_numpy_readable(array, name):
     try:
         np.asarray(array[:0, ...] if getattr(array, "ndim", 0) else array)
     except (TypeError, RuntimeError, ValueError) as exc:
+        if why is None:
+            raise ValueError(
+                f"{name} is {_describe(array)}, which NumPy cannot read ({exc}), "
+                "and scikit-learn's array API dispatch is off, so sklearn-lt would "
+                "have to go through NumPy. Either turn dispatch on to compute on "
+                "that device (set the environment variable SCIPY_ARRAY_API=1 "
+                "before importing scipy, then "
+                "sklearn.set_config(array_api_dispatch=True)), or move "
+                f"{name} to the CPU first (for torch: {name}.cpu())."
+            ) from None
         raise ValueError(
-            f"{name} is {_describe(array)}, which NumPy cannot read ({exc}), and "
-            "scikit-learn's array API dispatch is off, so sklearn-lt would have "
-            "to go through NumPy. Either turn dispatch on to compute on that "
-            "device (set the environment variable SCIPY_ARRAY_API=1 before "
-            "importing scipy, then sklearn.set_config(array_api_dispatch=True)), "
-            f"or move {name} to the CPU first (for torch: {name}.cpu())."
+            f"{name} is {_describe(array)}, which NumPy cannot read ({exc}), but "
+            f"{why}. Move {name} to the CPU first (for torch: {name}.cpu())."
         ) from None
 
 
@@ -94,3 +108,17 @@ def to_namespace(array, xp, device, dtype=None):
         return array if dtype is None else xp.astype(array, dtype)
     # A copy (n_classes numbers): torch warns of read-only NumPy arrays.
     return xp.asarray(np.array(array), dtype=dtype, device=device)
+
+
+def log_softmax_rows(scores, xp=np):
+    """Row-wise log-softmax in log space, in any namespace (scipy's for NumPy)."""
+    if xp is np:
+        return log_softmax(scores, axis=1)
+    return scores - xp.reshape(_logsumexp(scores, axis=1, xp=xp), (-1, 1))
+
+
+def softmax_rows(scores, xp=np):
+    """Row-wise softmax, the exp of :func:`log_softmax_rows` (scipy's for NumPy)."""
+    if xp is np:
+        return softmax(scores, axis=1)
+    return xp.exp(log_softmax_rows(scores, xp))

@@ -17,7 +17,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import log_softmax, softmax
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.frozen import FrozenEstimator
@@ -47,7 +46,6 @@ from ._compat import (
     HasMethods,
     StrOptions,
     _fit_context,
-    _logsumexp,
     _max_precision_float_dtype,
     _num_samples,
     _routing_enabled,
@@ -60,7 +58,13 @@ from ._compat import (
     validate_parameter_constraints,
     validate_params,
 )
-from ._namespace import array_namespace, to_namespace
+from ._namespace import (
+    array_namespace,
+    check_numpy_readable,
+    log_softmax_rows,
+    softmax_rows,
+    to_namespace,
+)
 from ._validation import (
     _TINY,
     Number,
@@ -406,19 +410,6 @@ def _estimator_scores_xp(estimator, method_name, X, n_classes, xp, device):
     return raw
 
 
-def _log_softmax(scores, xp=np):
-    """Row-wise log-softmax, in log space for any namespace."""
-    if xp is np:
-        return log_softmax(scores, axis=1)
-    return scores - xp.reshape(_logsumexp(scores, axis=1, xp=xp), (-1, 1))
-
-
-def _softmax(scores, xp=np):
-    if xp is np:
-        return softmax(scores, axis=1)
-    return xp.exp(_log_softmax(scores, xp))
-
-
 def _argmax(scores, xp=np):
     return xp.argmax(scores, axis=1)
 
@@ -692,7 +683,11 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         method, shift = self._prediction_plan()
         place = None
-        if caller is not None:
+        if caller is None:
+            check_numpy_readable(
+                X, "X", why=f"{type(self).__name__} computes its decisions in NumPy"
+            )
+        else:
             # As scikit-learn's estimators do: X must live where fit's data did.
             check_same_namespace(X, self, attribute="train_priors_", method=caller)
             place = array_namespace(X=X)
@@ -776,7 +771,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        return self._batched(X, _log_softmax, caller="predict_log_proba")
+        return self._batched(X, log_softmax_rows, caller="predict_log_proba")
 
     @available_if(_can_predict)
     def predict_proba(self, X):
@@ -796,7 +791,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        return self._batched(X, _softmax, caller="predict_proba")
+        return self._batched(X, softmax_rows, caller="predict_proba")
 
     @available_if(_can_predict)
     def predict(self, X):

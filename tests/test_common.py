@@ -82,6 +82,8 @@ _CHECKS_FITTING_FEATURES = (
     "check_positive_only_tag_during_fit",
     "check_readonly_memmap_input",
     "check_array_api_input",
+    "check_array_api_mixed_inputs",
+    "check_array_api_same_namespace",
 )
 
 
