@@ -167,10 +167,13 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
     )
     priors = check_priors(priors, np.arange(scores.shape[1]))
     shift = _prior_shift(tau, priors, None)
+    # Two reductions say everything the checks need: NaN propagates through
+    # min and max, and an infinity shows in one of them (a pass of isfinite
+    # would allocate a mask the size of the scores).
+    low, high = _value_range(scores, xp)
+    finite = np.isfinite(low) and np.isfinite(high)
     if kind == "proba":
-        if not bool(xp.all(xp.isfinite(scores))) or bool(
-            xp.any((scores < 0) | (scores > 1))
-        ):
+        if not (finite and low >= 0 and high <= 1):
             values = move_to(scores, xp=np, device="cpu")  # only to say what they are
             raise ValueError(
                 'scores with kind="proba" must be probabilities in [0, 1], got values '
@@ -178,13 +181,15 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
                 f'{np.isnan(values).any()}); for logits use kind="logits".'
             )
         scores = _log_clipped(scores, xp, device)
-    elif not bool(xp.all(xp.isfinite(scores))):
+        low = float(np.log(xp.finfo(scores.dtype).smallest_normal))
+        high = 0.0
+    elif not finite:
         raise ValueError(
             "scores hold NaN or infinite values; logits must be finite. For log "
             "probabilities with log(0) = -inf, pass the probabilities with "
             'kind="proba".'
         )
-    elif _looks_like_probabilities(scores, xp):
+    elif low >= 0 and high <= 1 and _looks_like_probabilities(scores, xp):
         warnings.warn(
             'logit_adjust got kind="logits" (the default), but every row of scores '
             "lies in [0, 1] and sums to 1: these look like probabilities, whose "
@@ -195,7 +200,11 @@ def logit_adjust(scores, priors, *, tau=1.0, kind="logits"):
         )
     with np.errstate(over="ignore"):  # an overflow is refused just below
         adjusted = scores - to_namespace(shift, xp, device, dtype=scores.dtype)
-    _check_finite_adjustment(adjusted, "scores", xp)
+    # A difference of finite numbers can only overflow near the dtype's largest
+    # value: the result is checked only when this bound allows an overflow.
+    bound = max(abs(low), abs(high)) + float(np.max(np.abs(shift), initial=0.0))
+    if not bound < 0.5 * float(xp.finfo(scores.dtype).max):
+        _check_finite_adjustment(adjusted, "scores", xp)
     return adjusted
 
 
@@ -206,21 +215,26 @@ def _on_host(array):
     return array
 
 
+def _value_range(scores, xp):
+    """``(min, max)`` of the scores as floats; NaN if any is NaN; (0, 0) if empty."""
+    if scores.shape[0] == 0 or scores.shape[1] == 0:
+        return 0.0, 0.0
+    return float(xp.min(scores)), float(xp.max(scores))
+
+
 def _widest_float(xp, device):
     """float64, or float32 on a device without float64 (Apple's MPS)."""
     return _max_precision_float_dtype(xp, device)
 
 
 def _looks_like_probabilities(scores, xp=np):
-    """Every entry in [0, 1] and every row summing to 1, up to the dtype's rounding.
+    """Every row summing to 1, up to the dtype's rounding (entries known in [0, 1]).
 
     A sum of ``n_classes`` probabilities is off by at most about ``n_classes``
     ulps of 1 (float32 or float64); four times that leaves room for the model's
     own arithmetic. Logits and log-probabilities almost never pass this test.
     """
     if scores.shape[0] == 0 or scores.shape[1] < 2:
-        return False
-    if bool(xp.min(scores) < 0) or bool(xp.max(scores) > 1):
         return False
     slack = 4 * scores.shape[1] * float(xp.finfo(scores.dtype).eps)
     return bool(xp.all(xp.abs(xp.sum(scores, axis=1) - 1) <= slack))
