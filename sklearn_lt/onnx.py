@@ -22,7 +22,16 @@ where ``shift`` is what the Python model subtracts (``tau * log priors_``, minus
 is instead :math:`\operatorname{argmin}_k \sum_y \tilde p_y \, c(y, k)`, the
 least expected cost under its cost matrix. The outputs are those of a scikit-learn
 classifier: ``output_label`` and ``output_probability`` (a list of dicts with
-``zipmap``, the default; a tensor with ``options={"zipmap": False}``).
+``zipmap``, the default; a tensor with ``options={"zipmap": False}``; class
+indices for labels with ``nocl=True``).
+
+Where the inner model's probabilities are a softmax of logits ending in a bias
+(multinomial or binary ``LogisticRegression``, ``MLPClassifier``, and a
+``Pipeline`` ending in either), the shift is folded into that bias instead:
+:math:`\log p_y - \text{shift}_y` is :math:`z_y - \text{shift}_y` less a
+per-row constant, so a copy of the inner model with its last bias less
+``shift`` has the adjusted labels and probabilities, and its graph costs what
+the inner model's own does (``benchmarks/bench_deploy.py`` measures it).
 
 ONNX Runtime computes in float32: probabilities agree with the Python model to
 about 1e-5, labels except at float ties, and a probability below float32's
@@ -31,7 +40,11 @@ smallest normal number (1.2e-38) is clipped there rather than at float64's.
 probabilities); ``LabelShiftClassifier`` has no converter yet.
 """
 
+import copy
+
 import numpy as np
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -82,6 +95,11 @@ def _final_classifier(estimator):
     return estimator
 
 
+def _integer_labels(classes):
+    classes = np.asarray(classes)
+    return np.issubdtype(classes.dtype, np.number) or classes.dtype == np.bool_
+
+
 def _checked_plan(model):
     """``(shift, classes)`` of a fitted adjuster, or an error saying why not."""
     name = type(model).__name__
@@ -117,17 +135,86 @@ def _checked_plan(model):
     return shift, classes
 
 
+def _softmax_bias(estimator):
+    """The bias vector under a softmax (or, for two classes, a sigmoid), or None.
+
+    Returns ``(owner, attribute, index)`` locating the last bias of a model
+    whose probabilities are ``softmax(z)`` for logits ``z`` that end in that
+    bias (binary: ``sigmoid(z)``, the softmax of ``(0, z)``); None for any other
+    model, one-vs-rest logistic regression included (its probabilities are
+    normalised sigmoids, not a softmax).
+    """
+    final = _final_classifier(estimator)
+    if type(final) in (LogisticRegression, LogisticRegressionCV):
+        multi_class = getattr(final, "multi_class", "deprecated")
+        ovr = multi_class == "ovr" or (
+            multi_class in ("auto", "deprecated", "warn")
+            and final.solver == "liblinear"
+        )
+        if len(final.classes_) == 2 or not ovr:
+            return final, "intercept_", None
+    if type(final) is MLPClassifier:
+        # Binary: one logistic output; multiclass: a softmax (multilabel has
+        # several logistic outputs and is never adjusted here).
+        softmax = final.out_activation_ == "softmax"
+        sigmoid = final.out_activation_ == "logistic"
+        if softmax or (sigmoid and final.intercepts_[-1].shape == (1,)):
+            return final, "intercepts_", -1
+    return None
+
+
+def _folded(model):
+    """A copy of ``estimator_`` whose own graph is the adjusted model, or None.
+
+    For a model whose probabilities are ``softmax(z)``, ``log p - shift`` is
+    ``z - shift`` less a per-row constant, so its argmax and softmax are those
+    of the logits with ``shift`` taken from the last bias: a deep copy with that
+    bias has the adjusted model's labels and probabilities, and its graph costs
+    what the inner model's does (for two classes the sigmoid's logit is
+    ``z_1 - z_0``, so the bias takes ``shift_1 - shift_0``). The cost-sensitive
+    rule is not an argmax of scores and is never folded.
+    """
+    if isinstance(model, CostSensitiveClassifier):
+        return None
+    if _softmax_bias(model.estimator_) is None:
+        return None
+    shift, classes = _checked_plan(model)
+    folded = copy.deepcopy(model.estimator_)
+    owner, attribute, index = _softmax_bias(folded)
+    if not np.array_equal(np.asarray(owner.classes_), classes):
+        return None
+    if len(classes) == 2:
+        shift = shift[1:] - shift[:1]
+    bias = getattr(owner, attribute)
+    if index is None:
+        shape = np.shape(owner.coef_)[:1]
+        setattr(owner, attribute, np.broadcast_to(bias, shape) - shift)
+    else:
+        bias = list(bias)
+        bias[index] = np.asarray(bias[index], dtype=np.float64) - shift
+        setattr(owner, attribute, bias)
+    return folded
+
+
 def _parser(scope, model, inputs, custom_parsers=None):
-    """The inner model's own graph (no ZipMap), then the adjustment operator."""
+    """The inner model's own graph (no ZipMap), then the adjustment operator.
+
+    Where the shift folds into the inner model's last bias (:func:`_folded`),
+    the graph is the folded copy's own, with the options given to ``model``.
+    """
     _checked_plan(model)
+    options = scope.get_options(model, {"zipmap": True, "nocl": False})
+    folded = _folded(model)
+    if folded is not None:
+        scope.add_options(id(_final_classifier(folded)), options)
+        return _parse_sklearn(scope, folded, inputs, custom_parsers=custom_parsers)
     inner = model.estimator_
     # The inner classifier must hand over a probability tensor, not a ZipMap.
     scope.add_options(id(_final_classifier(inner)), {"zipmap": False})
     inner_outputs = _parse_sklearn(scope, inner, inputs, custom_parsers=custom_parsers)
     operator = scope.declare_local_operator(_ALIAS, model)
     operator.inputs.append(inner_outputs[1])  # the probabilities
-    classes = np.asarray(model.classes_)
-    if np.issubdtype(classes.dtype, np.number) or classes.dtype == np.bool_:
+    if options["nocl"] or _integer_labels(model.classes_):
         label_type = Int64TensorType([None])
     else:
         label_type = StringTensorType([None])
@@ -137,7 +224,6 @@ def _parser(scope, model, inputs, custom_parsers=None):
     )
     operator.outputs.append(label)
     operator.outputs.append(probability)
-    options = scope.get_options(model, {"zipmap": True})
     if isinstance(options["zipmap"], bool) and not options["zipmap"]:
         return list(operator.outputs)
     return _apply_zipmap(
@@ -161,7 +247,9 @@ def _converter(scope, operator, container):
     floor = np.array([np.finfo(dtype).tiny], dtype=dtype)
     log_proba = OnnxLog(OnnxMax(proba, floor, op_version=opset), op_version=opset)
     scores = OnnxSub(log_proba, shift.astype(dtype), op_version=opset)
-    if np.issubdtype(classes.dtype, np.number) or classes.dtype == np.bool_:
+    if container.get_options(model, {"nocl": False})["nocl"]:
+        labels = np.arange(len(classes), dtype=np.int64)  # class indices
+    elif _integer_labels(classes):
         labels = classes.astype(np.int64)
     else:
         labels = np.array([str(c) for c in classes], dtype=object)
@@ -195,8 +283,8 @@ def register_converters():
     :class:`~sklearn_lt.TunedAdjustmentClassifierCV` and
     :class:`~sklearn_lt.CostSensitiveClassifier` models whose ``estimator_``
     skl2onnx converts. The ``zipmap`` option (``True``, ``False`` or
-    ``"columns"``) works as for scikit-learn's classifiers. Calling it again
-    changes nothing.
+    ``"columns"``) and ``nocl`` work as for scikit-learn's classifiers.
+    Calling it again changes nothing.
 
     Examples
     --------

@@ -165,3 +165,69 @@ def test_cost_sensitive_classifier_converts(inner, kwargs, zipmap):
     np.testing.assert_allclose(proba, model.predict_proba(X), atol=PROBA_ATOL)
     if kwargs:  # the costs are in the graph: the inner model predicts otherwise
         assert np.any(model.estimator_.predict(X) != model.predict(X))
+
+
+def _op_types(onx):
+    return sorted(node.op_type for node in onx.graph.node)
+
+
+@pytest.mark.parametrize("inner", ["logistic", "mlp", "pipeline"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_shift_folds_into_a_softmax_models_last_bias(inner, n_classes):
+    # The adjusted graph is the inner model's own graph, node for node: the
+    # shift lives in a copy's last bias, so the adjustment costs nothing extra.
+    X, y = _data(n_classes)
+    model = LogitAdjustedClassifier(INNER[inner](), tau=1.5).fit(X, y)
+    before = model.predict_proba(X)
+    options = {"zipmap": False}
+    adjusted = skl2onnx.to_onnx(model, X[:1], options=options)
+    alone = skl2onnx.to_onnx(
+        model.estimator_, X[:1], options={id(model.estimator_): options}
+    )
+    assert _op_types(adjusted) == _op_types(alone)
+    assert "Log" not in _op_types(adjusted)
+    labels, proba = _run(model, X, zipmap=False)
+    np.testing.assert_array_equal(labels, model.predict(X))
+    np.testing.assert_allclose(proba, before, atol=PROBA_ATOL)
+    # The fitted model itself is untouched: the fold works on a deep copy.
+    np.testing.assert_array_equal(model.predict_proba(X), before)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_fold_without_an_intercept(n_classes):
+    X, y = _data(n_classes)
+    model = LogitAdjustedClassifier(LogisticRegression(fit_intercept=False))
+    model.fit(X, y)
+    labels, proba = _run(model, X, zipmap=False)
+    np.testing.assert_array_equal(labels, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=PROBA_ATOL)
+    assert np.any(model.estimator_.predict(X) != model.predict(X))
+
+
+def test_models_that_are_not_a_softmax_keep_the_adjustment_operator():
+    from sklearn_lt.onnx import _folded
+
+    X, y = _data(3)
+    forest = LogitAdjustedClassifier(INNER["random-forest"]()).fit(X, y)
+    assert _folded(forest) is None
+    assert "Log" in _op_types(skl2onnx.to_onnx(forest, X[:1]))
+    # One-vs-rest logistic regression (scikit-learn < 1.8) normalises sigmoids.
+    ovr = LogitAdjustedClassifier(LogisticRegression()).fit(X, y)
+    ovr.estimator_.multi_class = "ovr"
+    assert _folded(ovr) is None
+    # The cost-sensitive label is an argmin of expected costs, not an argmax.
+    costs = CostSensitiveClassifier(LogisticRegression()).fit(X, y)
+    assert _folded(costs) is None
+
+
+@pytest.mark.parametrize("inner", ["logistic", "random-forest"])
+def test_nocl_gives_class_indices(inner):
+    X, y = _data(3)
+    y = np.array(["ant", "bee", "cat"])[y]
+    model = LogitAdjustedClassifier(INNER[inner](), tau=1.5).fit(X, y)
+    onx = skl2onnx.to_onnx(model, X[:1], options={"zipmap": False, "nocl": True})
+    session = rt.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    labels, _ = session.run(None, {"X": X})
+    np.testing.assert_array_equal(model.classes_[labels], model.predict(X))
