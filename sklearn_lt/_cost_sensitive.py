@@ -23,6 +23,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import _fit_context
+from ._namespace import check_numpy_estimator
 from ._posthoc import (
     _BaseLogitAdjuster,
     _batch_rows,
@@ -403,6 +404,7 @@ class CostSensitiveClassifier(_BaseLogitAdjuster):
         self : CostSensitiveClassifier
             The fitted estimator.
         """
+        check_numpy_estimator(self, X=X, y=y, sample_weight=sample_weight)
         X, y = indexable(X, y)
         labels = _check_targets(y)
 

@@ -23,6 +23,7 @@ from ._compat import _logsumexp, get_namespace_and_device, is_array_api_obj
 
 __all__ = [
     "array_namespace",
+    "check_numpy_estimator",
     "check_numpy_readable",
     "log_softmax_rows",
     "softmax_rows",
@@ -70,6 +71,35 @@ def check_numpy_readable(array, name, *, why=None):
             f"{name} is {_describe(array)}, which NumPy cannot read ({exc}), but "
             f"{why}. Move {name} to the CPU first (for torch: {name}.cpu())."
         ) from None
+
+
+def check_numpy_estimator(owner, what="its decisions", **arrays):
+    """Refuse, before any work, arrays an estimator computing in NumPy cannot take.
+
+    For the estimators that compute in NumPy whatever the input (the tuners,
+    ``CostSensitiveClassifier``, ``LabelShiftClassifier``). With dispatch on, an
+    array of another library would reach the inner estimator beside NumPy
+    arrays of the estimator's own and fail deep inside scikit-learn (for
+    example ``_unique2(): argument 'input' must be Tensor``), so it is refused
+    with the ways out. With dispatch off, a CPU tensor goes through NumPy as
+    everywhere, and an array NumPy cannot read is refused
+    (:func:`check_numpy_readable`). ``None`` values are skipped.
+    """
+    name = type(owner).__name__
+    dispatch = get_config()["array_api_dispatch"]
+    for arg, array in arrays.items():
+        if array is None or not _is_foreign(array):
+            continue
+        if dispatch:
+            raise ValueError(
+                f"{arg} is {_describe(array)} and scikit-learn's array API dispatch "
+                f"is on, but {name} computes {what} in NumPy. Pass NumPy arrays "
+                f"(for torch: {arg}.cpu().numpy()), or call it with dispatch off "
+                "(sklearn.config_context(array_api_dispatch=False)); "
+                "LogitAdjustedClassifier and LogitsClassifier compute in the "
+                "input's namespace."
+            )
+        check_numpy_readable(array, arg, why=f"{name} computes {what} in NumPy")
 
 
 def array_namespace(**arrays):

@@ -60,7 +60,7 @@ from ._compat import (
 )
 from ._namespace import (
     array_namespace,
-    check_numpy_readable,
+    check_numpy_estimator,
     log_softmax_rows,
     softmax_rows,
     to_namespace,
@@ -565,6 +565,22 @@ def _can_predict(self):
     return self._check_can_predict()
 
 
+def _labels_for(X, y, labels, place):
+    """``y`` for the estimator's ``fit``: numeric host labels follow ``X``'s device.
+
+    scikit-learn's array API estimators want ``y`` where ``X`` is (given NumPy
+    labels beside a tensor, ``LinearDiscriminantAnalysis`` fails inside
+    ``torch.unique``), so numeric labels given as NumPy (or a list) are copied
+    there, unchanged; labels already in an array library, and string labels,
+    which no device holds, go as given.
+    """
+    if place is None or (is_array_api_obj(y) and not isinstance(y, np.ndarray)):
+        return y
+    if labels.dtype.kind not in "biuf":
+        return y
+    return to_namespace(labels, *place)
+
+
 class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Shared machinery: priors, scores, adjusted predictions, routing, tags.
 
@@ -698,9 +714,7 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         method, shift = self._prediction_plan()
         place = None
         if caller is None:
-            check_numpy_readable(
-                X, "X", why=f"{type(self).__name__} computes its decisions in NumPy"
-            )
+            check_numpy_estimator(self, X=X)
         else:
             # As scikit-learn's estimators do: X must live where fit's data did.
             check_same_namespace(X, self, attribute="train_priors_", method=caller)
@@ -1120,7 +1134,9 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         if not prefit:
             fit = _check_memory(self.memory).cache(_fit_estimator)
 
-        fitted = fit(estimator, X, y, **params.estimator.fit)
+        fitted = fit(
+            estimator, X, _labels_for(X, y, labels, place), **params.estimator.fit
+        )
         self._set_fitted(fitted, labels, host_weight)
         if place is not None:
             self.train_priors_ = to_namespace(self.train_priors_, *place)

@@ -40,6 +40,7 @@ from ._gains import (
     frank_wolfe_gains,
     worst_class_gains,
 )
+from ._namespace import check_numpy_estimator
 from ._posthoc import (
     LogitAdjustedClassifier,
     _BaseLogitAdjuster,
@@ -256,6 +257,7 @@ class _FitInput:
 
 def _check_fit_input(tuner, frozen, X, y, sample_weight, fit_params):
     """The tuners' cheap checks of ``fit``'s input and parameters, in one place."""
+    check_numpy_estimator(tuner, "its search", X=X, y=y, sample_weight=sample_weight)
     X, y = indexable(X, y)
     labels = _check_targets(y)
     response_method = _resolve_response_method(tuner.estimator, tuner.response_method)

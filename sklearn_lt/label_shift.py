@@ -47,6 +47,7 @@ from ._compat import (
     validate_parameter_constraints,
     validate_params,
 )
+from ._namespace import check_numpy_estimator
 from ._posthoc import _BaseLogitAdjuster
 from ._validation import (
     _TINY,
@@ -1118,6 +1119,7 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "ignore it while the model used it. Fit without it, or resample "
                 "the rows by their weights first."
             )
+        check_numpy_estimator(self, "its calibration and priors", X=X, y=y)
         X, y = indexable(X, check_labels(y, warn=True))
         assert_all_finite(y, input_name="y")
         check_consistent_length(X, y)
@@ -1214,6 +1216,7 @@ class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _calibrated(self, X):
         """The calibrated training-distribution log-posteriors of ``X``."""
         self._check_unchanged()
+        check_numpy_estimator(self, "its calibration and priors", X=X)
         if _num_samples(X) == 0:
             raise ValueError(
                 "X is empty (0 samples); pass at least one row to predict or adapt to."

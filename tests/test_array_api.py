@@ -256,6 +256,22 @@ def test_adjusted_discriminant_analysis_predicts_in_the_input_namespace(
     assert np.mean(_back(labels) == numpy_model.predict(X)) >= 0.99
 
 
+def test_numpy_labels_follow_x_to_its_device(place, problem):
+    # LDA alone fails on a NumPy y beside a tensor X (inside torch.unique); the
+    # adjuster copies numeric host labels to X's device for its estimator.
+    _, _, y, *_ = problem
+    X = np.random.default_rng(2).normal(size=(200, 4)) + y[:, None]
+    with config_context(array_api_dispatch=True):
+        given = LogitAdjustedClassifier(LinearDiscriminantAnalysis())
+        given.fit(_to(place, X), _to(place, y))
+        host = LogitAdjustedClassifier(LinearDiscriminantAnalysis())
+        host.fit(_to(place, X), y)
+        labels = host.predict(_to(place, X))
+        expected = given.predict(_to(place, X))
+    _assert_where(labels, place)
+    assert_array_equal(_back(labels), _back(expected))  # the same fit, bit for bit
+
+
 def test_string_labels_come_back_as_numpy(place, problem):
     logits, _, y, *_ = problem
     names = np.array(["ant", "bee", "cat", "dog", "eel"])[y]
@@ -360,6 +376,49 @@ def test_an_estimator_computing_in_numpy_refuses_what_numpy_cannot_read(problem)
     refused = pytest.raises(ValueError, match="computes its decisions in NumPy")
     with config_context(array_api_dispatch=True), refused:
         model.predict(elsewhere)
+
+
+def _numpy_only_estimators():
+    from sklearn_lt import (
+        CostSensitiveClassifier,
+        LabelShiftClassifier,
+        LogitAdjustedClassifierCV,
+        TunedAdjustmentClassifierCV,
+    )
+
+    lda = LinearDiscriminantAnalysis
+    return {
+        "CostSensitiveClassifier": lambda: CostSensitiveClassifier(lda()),
+        "LabelShiftClassifier": lambda: LabelShiftClassifier(lda()),
+        "LogitAdjustedClassifierCV": lambda: LogitAdjustedClassifierCV(lda(), cv=3),
+        "TunedAdjustmentClassifierCV": lambda: TunedAdjustmentClassifierCV(lda(), cv=3),
+    }
+
+
+@pytest.mark.parametrize("name", list(_numpy_only_estimators()))
+def test_estimators_computing_in_numpy_refuse_arrays_with_dispatch_on(name):
+    # Without the check, the inner estimator met a tensor X beside NumPy labels
+    # and failed deep inside (``_unique2(): argument 'input' must be Tensor``).
+    torch = pytest.importorskip("torch")
+    y = np.repeat(np.arange(3), [120, 50, 30])  # enough of each class for 5 folds
+    X = np.random.default_rng(2).normal(size=(200, 4)) + y[:, None]
+    make = _numpy_only_estimators()[name]
+    refused = pytest.raises(
+        ValueError,
+        match=rf"X is of type torch.Tensor on device cpu and .*dispatch is on, "
+        rf"but {name} computes .* in NumPy. Pass NumPy arrays",
+    )
+    with config_context(array_api_dispatch=True):
+        with refused:
+            make().fit(torch.asarray(X), y)
+        with pytest.raises(ValueError, match="y is of type torch.Tensor"):
+            make().fit(X, torch.asarray(y))
+    model = make().fit(X, y)
+    elsewhere = pytest.raises(ValueError, match="same namespace|computes .* in NumPy")
+    with config_context(array_api_dispatch=True), elsewhere:
+        model.predict(torch.asarray(X))
+    # With dispatch off, CPU tensors go through NumPy as everywhere.
+    assert_array_equal(make().fit(torch.asarray(X), y).predict(X), model.predict(X))
 
 
 @pytest.mark.gpu
