@@ -13,10 +13,25 @@ def test_measure_exports_predicts_the_same_labels_and_reports_ratios():
 
     register_converters()
     make = bench.inner_models()["Pipeline(scaler, LR)"]
-    row = bench.measure("pipeline", make, 2_000, 1, skl2onnx, onnxruntime)
+    row = bench.measure("pipeline", make, 2_000, 1, skl2onnx, onnxruntime, 0.01)
     assert row[0] == "pipeline" and row[1] == "2,000"
     assert row[-1] == "1.0000"  # every ONNX label equals the Python model's
-    assert row[4].endswith("x") and float(row[5].rstrip("x")) > 0
+    assert row[5] == "folded (same nodes)"  # the shift is in the last bias
+    assert row[4].endswith("x") and float(row[6].split("x")[0]) > 0
+    forest = bench.inner_models()["RandomForest"]
+    row = bench.measure("forest", forest, 500, 1, skl2onnx, onnxruntime, 0.01)
+    assert row[5] == "appended" and row[-1] == "1.0000"
+
+
+def test_paired_ratio_interleaves_and_takes_the_median_of_ratios():
+    bench = load_benchmark("bench_deploy")
+    calls = []
+    first, second, ratio, pairs = bench.paired_ratio(
+        lambda: calls.append("a"), lambda: calls.append("b"), 3, 0.0
+    )
+    assert pairs == 3 and first > 0 and second > 0 and ratio > 0
+    # One warm-up call each, then pairs in alternating order.
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]
 
 
 def test_problem_is_long_tailed():

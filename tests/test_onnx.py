@@ -97,8 +97,10 @@ def test_converted_adjuster_predicts_as_the_python_model(
         TunedAdjustmentClassifierCV(
             LogisticRegression(), scoring="worst_class_error", cv=3
         ),
+        # The fold: a zero intercept_ array takes the shift.
+        LogitAdjustedClassifier(LogisticRegression(fit_intercept=False)),
     ],
-    ids=["target-priors", "cv-tuned-tau", "tuned-gains"],
+    ids=["target-priors", "cv-tuned-tau", "tuned-gains", "no-intercept"],
 )
 def test_target_priors_and_the_tuners_convert(model):
     X, y = _data(3)
@@ -191,17 +193,6 @@ def test_the_shift_folds_into_a_softmax_models_last_bias(inner, n_classes):
     np.testing.assert_allclose(proba, before, atol=PROBA_ATOL)
     # The fitted model itself is untouched: the fold works on a deep copy.
     np.testing.assert_array_equal(model.predict_proba(X), before)
-
-
-@pytest.mark.parametrize("n_classes", [2, 3])
-def test_the_fold_without_an_intercept(n_classes):
-    X, y = _data(n_classes)
-    model = LogitAdjustedClassifier(LogisticRegression(fit_intercept=False))
-    model.fit(X, y)
-    labels, proba = _run(model, X, zipmap=False)
-    np.testing.assert_array_equal(labels, model.predict(X))
-    np.testing.assert_allclose(proba, model.predict_proba(X), atol=PROBA_ATOL)
-    assert np.any(model.estimator_.predict(X) != model.predict(X))
 
 
 def test_models_that_are_not_a_softmax_keep_the_adjustment_operator():
