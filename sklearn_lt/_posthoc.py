@@ -862,11 +862,19 @@ class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         )
 
+    # Whether fit and the prediction methods compute in X's namespace and on its
+    # device (see fit and _batched_xp) when the estimator does: the
+    # array_api_support tag is then the estimator's.
+    _follows_namespace = False
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         estimator_tags = get_tags(self.estimator)
         for name in ("sparse", "allow_nan", "categorical", "string", "pairwise"):
             setattr(tags.input_tags, name, getattr(estimator_tags.input_tags, name))
+        tags.array_api_support = (
+            self._follows_namespace and estimator_tags.array_api_support
+        )
         return tags
 
 
@@ -1018,6 +1026,8 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
     True
     """
 
+    _follows_namespace = True
+
     _parameter_constraints: dict = {
         **_BaseLogitAdjuster._parameter_constraints,
         "tau": [Number(Real, 0, None, closed="left")],
@@ -1064,13 +1074,6 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
         """
         check_is_fitted(self)
         return self._current_target_priors()
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # Its own arithmetic follows X's namespace and device (see fit and
-        # _batched_xp), so it supports the array API when its estimator does.
-        tags.array_api_support = get_tags(self.estimator).array_api_support
-        return tags
 
     def _prediction_plan(self):
         self._validate_prediction_params()

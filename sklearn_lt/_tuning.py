@@ -40,7 +40,7 @@ from ._gains import (
     frank_wolfe_gains,
     worst_class_gains,
 )
-from ._namespace import check_numpy_estimator
+from ._namespace import array_namespace, check_numpy_estimator, to_namespace
 from ._posthoc import (
     LogitAdjustedClassifier,
     _BaseLogitAdjuster,
@@ -48,6 +48,8 @@ from ._posthoc import (
     _check_targets,
     _check_two_classes,
     _estimator_scores,
+    _labels_for,
+    _on_host,
     _prior_shift,
     _resolve_priors,
     _resolve_response_method,
@@ -248,6 +250,11 @@ class _FitInput:
     target_priors: np.ndarray
     routed: object
     sample_weight: object
+    # With dispatch on and X of an array API library: (xp, device) of X, and the
+    # X and y the final refit takes (the search runs on host copies).
+    place: object = None
+    fit_X: object = None
+    fit_y: object = None
 
     def search_data(self):
         return _SearchData(
@@ -256,8 +263,22 @@ class _FitInput:
 
 
 def _check_fit_input(tuner, frozen, X, y, sample_weight, fit_params):
-    """The tuners' cheap checks of ``fit``'s input and parameters, in one place."""
-    check_numpy_estimator(tuner, "its search", X=X, y=y, sample_weight=sample_weight)
+    """The tuners' cheap checks of ``fit``'s input and parameters, in one place.
+
+    With dispatch on and ``X`` of an array API library, the search runs on NumPy
+    copies of ``X`` and ``y`` (its validation scores are cached on the host) and
+    the final refit on ``X`` itself, so that the fitted tuner predicts on
+    ``X``'s device; a frozen model's search cannot, and is refused.
+    """
+    place = array_namespace(X=X)  # y may be elsewhere, as for scikit-learn's
+    fit_X, fit_y = X, y
+    if place is not None:
+        if frozen:
+            check_numpy_estimator(tuner, "the search of a frozen (prefit) model", X=X)
+        X = _on_host(X)
+    # Labels and weights follow X (to the host for the search), as scikit-learn's
+    # estimators move them; the refit takes the given ones (see _labels_for).
+    y, sample_weight = _on_host(y), _on_host(sample_weight)
     X, y = indexable(X, y)
     labels = _check_targets(y)
     response_method = _resolve_response_method(tuner.estimator, tuner.response_method)
@@ -281,6 +302,9 @@ def _check_fit_input(tuner, frozen, X, y, sample_weight, fit_params):
         target_priors,
         routed,
         sample_weight,
+        place,
+        fit_X,
+        fit_y,
     )
 
 
@@ -308,6 +332,11 @@ def _refit(tuner, given, keep_given):
     """
     if keep_given:
         fitted = tuner.estimator
+    elif tuner.refit and given.place is not None:
+        y = _labels_for(given.fit_X, given.fit_y, given.labels, given.place)
+        fitted = clone(tuner.estimator).fit(
+            given.fit_X, y, **given.routed.estimator.fit
+        )
     elif tuner.refit:
         fitted = clone(tuner.estimator).fit(
             given.X, given.y, **given.routed.estimator.fit
@@ -326,6 +355,25 @@ def _refit(tuner, given, keep_given):
     return True
 
 
+def _to_fit_device(tuner, given, names):
+    """Store the fitted arrays ``names`` on ``X``'s device, as scikit-learn does.
+
+    With dispatch on and ``X`` of an array API library, every fitted array
+    lives where ``X`` does (the search's results too); the prediction code reads
+    host copies of the ``n_classes``-sized ones (``_on_host``). Nothing moves
+    on the NumPy route.
+    """
+    if given.place is None:
+        return
+    for name in names:
+        value = getattr(tuner, name, None)
+        if isinstance(value, np.ndarray):
+            setattr(tuner, name, to_namespace(value, *given.place))
+
+
+_FITTED_ARRAYS = ("train_priors_", "class_counts_", "priors_", "target_priors_")
+
+
 def _refuse_changed_search(tuner, chosen):
     """Check the parameters a prediction reads; refuse those the search used, changed.
 
@@ -340,8 +388,8 @@ def _refuse_changed_search(tuner, chosen):
         ),
     }
     fitted = {
-        "priors": tuner.priors_,
-        "target_priors": tuner.target_priors_,
+        "priors": _on_host(tuner.priors_),
+        "target_priors": _on_host(tuner.target_priors_),
         "response_method": tuner._response_method,
     }
     for name, value in current.items():
@@ -690,6 +738,8 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
     True
     """
 
+    _follows_namespace = True
+
     _parameter_constraints: dict = {
         **_BaseLogitAdjuster._parameter_constraints,
         "taus": [Number(Integral, 1, None, closed="left"), "array-like"],
@@ -726,8 +776,9 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
 
     def _prediction_plan(self):
         _refuse_changed_search(self, f"best_tau_={self.best_tau_:g} was")
-        target = None if self.target_priors is None else self.target_priors_
-        return self._response_method, _prior_shift(self.best_tau_, self.priors_, target)
+        target = None if self.target_priors is None else _on_host(self.target_priors_)
+        shift = _prior_shift(self.best_tau_, _on_host(self.priors_), target)
+        return self._response_method, shift
 
     def _check_can_predict(self):
         if hasattr(self, "taus_") and not hasattr(self, "estimator_"):
@@ -827,6 +878,7 @@ class LogitAdjustedClassifierCV(_BaseLogitAdjuster):
         self.best_score_ = float(mean_score[self.best_index_])
         _warn_on_search_result(taus, mean_score, self.best_index_)
         _refit(self, given, keep_given=self._prefit or (frozen and self.refit))
+        _to_fit_device(self, given, ("taus_", *_FITTED_ARRAYS))
         return self
 
     @staticmethod
@@ -1184,6 +1236,8 @@ class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
     True
     """
 
+    _follows_namespace = True
+
     _parameter_constraints: dict = {
         **_BaseLogitAdjuster._parameter_constraints,
         "scoring": [str, callable],
@@ -1220,7 +1274,7 @@ class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
 
     def _prediction_plan(self):
         _refuse_changed_search(self, "gains_ were")
-        return self._response_method, self.adjustment_
+        return self._response_method, _on_host(self.adjustment_)
 
     def _check_can_predict(self):
         if hasattr(self, "gains_") and not hasattr(self, "estimator_"):
@@ -1292,6 +1346,7 @@ class TunedAdjustmentClassifierCV(_BaseLogitAdjuster):
             self.adjustment_ = np.log(self.priors_) - np.log(
                 given.classes.size * self.gains_
             )
+        _to_fit_device(self, given, ("gains_", "adjustment_", *_FITTED_ARRAYS))
         return self
 
     def _search(self, objective, scorer, given, splits, codes, scores):

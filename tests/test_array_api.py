@@ -16,6 +16,7 @@ from _tolerance import EPS32, EPS64, rounding_atol
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.frozen import FrozenEstimator
 
 import sklearn_lt._logits
 import sklearn_lt._posthoc
@@ -383,16 +384,51 @@ def _numpy_only_estimators():
         CostSensitiveClassifier,
         LabelShiftClassifier,
         LogitAdjustedClassifierCV,
-        TunedAdjustmentClassifierCV,
     )
 
     lda = LinearDiscriminantAnalysis
     return {
         "CostSensitiveClassifier": lambda: CostSensitiveClassifier(lda()),
         "LabelShiftClassifier": lambda: LabelShiftClassifier(lda()),
-        "LogitAdjustedClassifierCV": lambda: LogitAdjustedClassifierCV(lda(), cv=3),
-        "TunedAdjustmentClassifierCV": lambda: TunedAdjustmentClassifierCV(lda(), cv=3),
+        # A frozen model's search cannot run on host copies of X.
+        "LogitAdjustedClassifierCV(frozen)": lambda: LogitAdjustedClassifierCV(
+            FrozenEstimator(lda().fit(*_three_classes()))
+        ),
     }
+
+
+def _three_classes():
+    y = np.repeat(np.arange(3), [120, 50, 30])  # enough of each class for 5 folds
+    return np.random.default_rng(2).normal(size=(200, 4)) + y[:, None], y
+
+
+@pytest.mark.parametrize(
+    "tuner", ["LogitAdjustedClassifierCV", "TunedAdjustmentClassifierCV"]
+)
+def test_the_tuners_search_on_the_host_and_predict_on_the_device(place, tuner):
+    import sklearn_lt
+
+    X, y = _three_classes()
+    make = getattr(sklearn_lt, tuner)
+    numpy_model = make(LinearDiscriminantAnalysis(), cv=3).fit(X, y)
+    with config_context(array_api_dispatch=True):
+        model = make(LinearDiscriminantAnalysis(), cv=3).fit(_to(place, X), y)
+        proba = model.predict_proba(_to(place, X))
+        labels = model.predict(_to(place, X))
+    _assert_where(proba, place)
+    _assert_where(labels, place)
+    _assert_where(model.train_priors_, place)
+    # The search ran on the same host numbers: the same choice.
+    if tuner == "LogitAdjustedClassifierCV":
+        assert model.best_tau_ == numpy_model.best_tau_
+    else:
+        _assert_where(model.gains_, place)  # fitted arrays live where X does
+        assert_array_equal(_back(model.gains_), numpy_model.gains_)
+    # The refit's LDA on the device: scikit-learn's array API tolerance, 1000 eps.
+    assert_allclose(
+        _back(proba), numpy_model.predict_proba(X), rtol=0, atol=1000 * EPS64
+    )
+    assert np.mean(_back(labels) == numpy_model.predict(X)) >= 0.99
 
 
 @pytest.mark.parametrize("name", list(_numpy_only_estimators()))
@@ -400,19 +436,22 @@ def test_estimators_computing_in_numpy_refuse_arrays_with_dispatch_on(name):
     # Without the check, the inner estimator met a tensor X beside NumPy labels
     # and failed deep inside (``_unique2(): argument 'input' must be Tensor``).
     torch = pytest.importorskip("torch")
-    y = np.repeat(np.arange(3), [120, 50, 30])  # enough of each class for 5 folds
-    X = np.random.default_rng(2).normal(size=(200, 4)) + y[:, None]
+    X, y = _three_classes()
     make = _numpy_only_estimators()[name]
     refused = pytest.raises(
         ValueError,
         match=rf"X is of type torch.Tensor on device cpu and .*dispatch is on, "
-        rf"but {name} computes .* in NumPy. Pass NumPy arrays",
+        rf"but {name.split('(')[0]} computes .* in NumPy. Pass NumPy arrays",
     )
     with config_context(array_api_dispatch=True):
         with refused:
             make().fit(torch.asarray(X), y)
-        with pytest.raises(ValueError, match="y is of type torch.Tensor"):
-            make().fit(X, torch.asarray(y))
+        if "frozen" in name:  # y follows X to NumPy, as in scikit-learn's tuners
+            host_y = make().fit(X, torch.asarray(y)).predict(X)
+            assert_array_equal(host_y, make().fit(X, y).predict(X))
+        else:
+            with pytest.raises(ValueError, match="y is of type torch.Tensor"):
+                make().fit(X, torch.asarray(y))
     model = make().fit(X, y)
     elsewhere = pytest.raises(ValueError, match="same namespace|computes .* in NumPy")
     with config_context(array_api_dispatch=True), elsewhere:
