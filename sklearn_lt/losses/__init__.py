@@ -76,6 +76,16 @@ the device and in the dtype of the loss's buffers::
             criterion.set_class_weight(class_balanced_weights(class_counts))
         ...  # train one epoch with criterion(model(x), y)
 
+Fused with a linear head
+------------------------
+With a linear last layer :math:`f(x) = W h(x) + b`, the adjusted logits are
+:math:`W h(x) + (b + \tau \log \pi)`: the adjustment is a shift of the bias.
+:func:`linear_logit_adjusted_loss` (in ``_fused.py``) takes the features, the
+head's weight and bias, as :func:`torch.nn.functional.linear_cross_entropy` does,
+and hands it the shifted bias; with ``options=torch.nn.LinearCrossEntropyOptions()``
+the ``N x C`` logits are never materialised. Loss and gradients are those of
+:func:`logit_adjusted_loss` on ``F.linear(input, weight, bias)``.
+
 Checks and their cost
 ---------------------
 Each call checks shapes, dtypes and devices (no tensor work), the target range with
@@ -85,6 +95,7 @@ synchronise with the host once per call each.
 """
 
 from ._equalised import EqualisedLoss, equalised_loss
+from ._fused import linear_logit_adjusted_loss
 from ._ldam import LDAMLoss, LogitAdjustedLDAMLoss, ldam_loss, logit_adjusted_ldam_loss
 from ._logit_adjusted import LogitAdjustedLoss, logit_adjusted_loss
 from ._margin import PairwiseMarginLoss, pairwise_margin_loss
@@ -97,6 +108,7 @@ __all__ = [
     "PairwiseMarginLoss",
     "equalised_loss",
     "ldam_loss",
+    "linear_logit_adjusted_loss",
     "logit_adjusted_ldam_loss",
     "logit_adjusted_loss",
     "pairwise_margin_loss",

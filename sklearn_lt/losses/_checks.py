@@ -174,6 +174,45 @@ def check_delta(delta):
 # --- Each batch: cheap, no tensor work on the happy path but one aminmax. ---
 
 
+def _check_target_shape(target):
+    if target.ndim != 1:
+        raise ValueError(
+            "target must be 1-d, of shape (n_samples,), holding class indices, got "
+            f"shape {tuple(target.shape)}; for one-hot targets pass "
+            "target.argmax(dim=1)."
+        )
+
+
+def _check_target_values(target, device, n_columns, columns_of):
+    """An int64 target on ``device`` with every index in ``[0, n_columns)``."""
+    if target.dtype != torch.int64:
+        if (
+            target.is_floating_point()
+            or target.is_complex()
+            or target.dtype is torch.bool
+        ):
+            raise TypeError(
+                f"target must hold integer class indices (int64), got dtype "
+                f"{target.dtype}; pass target.long() if it holds whole numbers."
+            )
+        target = target.long()
+    if target.device != device:
+        raise RuntimeError(
+            f"{columns_of} are on {device} but target is on {target.device}; put "
+            f"both on one device, e.g. target.to({columns_of}.device)."
+        )
+    low, high = torch.aminmax(target)
+    if low.item() < 0 or high.item() >= n_columns:
+        outside = target[(target < 0) | (target >= n_columns)].unique()
+        raise ValueError(
+            f"target holds class indices {preview(outside.cpu().numpy())} outside "
+            f"[0, {n_columns}) ({columns_of} have {n_columns} columns); targets must "
+            "be class indices 0 ... n_classes - 1 (encode labels with "
+            "sklearn.preprocessing.LabelEncoder)."
+        )
+    return target
+
+
 def check_batch(logits, target, n_classes, owner):
     """Check a batch; return float32/float64 logits and int64 target on one device.
 
@@ -193,12 +232,7 @@ def check_batch(logits, target, n_classes, owner):
             f"{tuple(logits.shape)}; flatten extra dimensions first, e.g. "
             "logits.reshape(-1, n_classes) with target.reshape(-1)."
         )
-    if target.ndim != 1:
-        raise ValueError(
-            "target must be 1-d, of shape (n_samples,), holding class indices, got "
-            f"shape {tuple(target.shape)}; for one-hot targets pass "
-            "target.argmax(dim=1)."
-        )
+    _check_target_shape(target)
     n_samples, n_columns = logits.shape
     if target.shape[0] != n_samples:
         raise ValueError(
@@ -221,34 +255,10 @@ def check_batch(logits, target, n_classes, owner):
             f"logits must be a floating-point tensor, got dtype {logits.dtype}; "
             "pass the model's raw scores, e.g. logits.float()."
         )
-    if target.dtype != torch.int64:
-        if (
-            target.is_floating_point()
-            or target.is_complex()
-            or target.dtype is torch.bool
-        ):
-            raise TypeError(
-                f"target must hold integer class indices (int64), got dtype "
-                f"{target.dtype}; pass target.long() if it holds whole numbers."
-            )
-        target = target.long()
-    if target.device != logits.device:
-        raise RuntimeError(
-            f"logits are on {logits.device} but target is on {target.device}; put "
-            "both on one device, e.g. target.to(logits.device)."
-        )
     if logits.dtype not in COMPUTE_DTYPES:
         # float16/bfloat16 (autocast, .half()): compute in float32.
         logits = logits.float()
-    low, high = torch.aminmax(target)
-    if low.item() < 0 or high.item() >= n_columns:
-        outside = target[(target < 0) | (target >= n_columns)].unique()
-        raise ValueError(
-            f"target holds class indices {preview(outside.cpu().numpy())} outside "
-            f"[0, {n_columns}) (logits have {n_columns} columns); targets must be "
-            "class indices 0 ... n_classes - 1 (encode labels with "
-            "sklearn.preprocessing.LabelEncoder)."
-        )
+    target = _check_target_values(target, logits.device, n_columns, "logits")
     return logits, target
 
 
@@ -338,3 +348,83 @@ def check_finite(loss, logits, target, weight, reduction):
         f"{str(logits.dtype).removeprefix('torch.')}; if training diverged, lower "
         "the learning rate or clip gradients."
     )
+
+
+def check_linear_call(input, weight, target, bias, priors, class_weight, reduction):
+    """Check a fused call; return target, bias, class weight and float64 log-priors.
+
+    ``input`` is ``(n_samples, n_features)``, ``weight`` the head's ``(n_classes,
+    n_features)``; every class vector (bias, priors, class weights) has
+    ``n_classes`` entries, and every tensor sits on ``input``'s device.
+    """
+    check_reduction(reduction)
+    tensors = {"input": input, "weight": weight, "target": target}
+    if bias is not None:
+        tensors["bias"] = bias
+    for name, value in tensors.items():
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(
+                f"{name} must be a torch tensor, got {type(value).__name__}; convert "
+                "it with torch.as_tensor."
+            )
+    for name in ("input", "weight", "bias"):
+        if name in tensors and not tensors[name].is_floating_point():
+            raise TypeError(
+                f"{name} must be a floating-point tensor, got dtype "
+                f"{tensors[name].dtype}; pass the features and the head's parameters."
+            )
+    if input.ndim != 2 or weight.ndim != 2:
+        raise ValueError(
+            "input must be 2-d (n_samples, n_features) and weight 2-d (n_classes, "
+            f"n_features), got shapes {tuple(input.shape)} and {tuple(weight.shape)}; "
+            "pass the features entering the head and the head's weight (for "
+            "nn.Linear(n_features, n_classes), its .weight)."
+        )
+    n_classes, n_features = weight.shape
+    if input.shape[1] != n_features:
+        raise ValueError(
+            f"weight has shape {tuple(weight.shape)}, (n_classes, n_features), but "
+            f"input has {input.shape[1]} features per row; pass the head's weight, "
+            "whose second dimension is the number of features entering it."
+        )
+    for name, value in tensors.items():
+        if value.device != input.device:
+            raise RuntimeError(
+                f"input is on {input.device} but {name} is on {value.device}; put "
+                f"every tensor on one device, e.g. {name}.to(input.device)."
+            )
+    if bias is not None and tuple(bias.shape) != (n_classes,):
+        raise ValueError(
+            f"bias must have shape ({n_classes},), one entry per row of weight, got "
+            f"shape {tuple(bias.shape)}."
+        )
+    _check_target_shape(target)
+    if target.shape[0] != input.shape[0]:
+        raise ValueError(
+            f"input has {input.shape[0]} rows but target has {target.shape[0]} "
+            "entries; pass one target per row of input."
+        )
+    if input.shape[0] == 0:
+        raise ValueError(
+            "input and target are empty (0 samples); the loss of an empty batch is "
+            "undefined. Skip empty batches."
+        )
+    target = _check_target_values(target, input.device, n_classes, "weight's rows")
+    if isinstance(priors, torch.Tensor) and priors.device != input.device:
+        raise RuntimeError(
+            f"input is on {input.device} but priors is on {priors.device}; pass "
+            "priors on the input's device, e.g. priors.to(input.device)."
+        )
+    values = check_loss_priors(priors)
+    if values.size != n_classes:
+        raise ValueError(
+            f"priors has {values.size} entries but weight has {n_classes} rows (one "
+            "per class); pass one prior per class of the head, in class-index order."
+        )
+    log_priors = torch.as_tensor(np.log(values), dtype=torch.float64)
+    if class_weight is not None:
+        # check_operand reads the dtype, device and shape of the logits it is
+        # given; these are the (never computed) logits' own.
+        logits = torch.empty((0, n_classes), dtype=weight.dtype, device=input.device)
+        class_weight = check_operand(class_weight, "class_weight", logits, (n_classes,))
+    return target, bias, class_weight, log_priors.to(input.device)

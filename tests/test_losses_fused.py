@@ -1,0 +1,158 @@
+"""The logit-adjusted loss fused with a linear head (issue 17, the fused path)."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="the torch extra is not installed")
+import torch.nn.functional as F  # noqa: E402
+
+from sklearn_lt.losses import (  # noqa: E402
+    linear_logit_adjusted_loss,
+    logit_adjusted_loss,
+)
+
+CHUNKED = torch.nn.LinearCrossEntropyOptions
+
+# float64, 20 classes, 8 features, O(1)-O(10) values: each logit, logsumexp and
+# gradient entry is a sum of at most 20 terms, each rounding by at most eps of
+# the running sum, so two summation orders (fused, chunked, unfused) agree to
+# about 20 * 2.2e-16 * 10 = 4.4e-14; 1e-12 leaves a factor 20 for the chunks.
+ATOL64 = 1e-12
+
+
+def _problem(n_rows=32, n_features=8, n_classes=20, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    kw = {"generator": g, "dtype": torch.float64}
+    x = torch.randn(n_rows, n_features, **kw).requires_grad_()
+    weight = torch.randn(n_classes, n_features, **kw).requires_grad_()
+    bias = torch.randn(n_classes, **kw).requires_grad_()
+    counts = np.round(1000 * 0.7 ** np.arange(n_classes)) + 1
+    target = torch.randint(0, n_classes, (n_rows,), generator=g)
+    return x, weight, bias, target, counts / counts.sum()
+
+
+def _grads(loss, params):
+    return torch.autograd.grad(loss.sum(), params)
+
+
+@pytest.mark.parametrize("tau", [0.0, 1.0, 1.5])
+@pytest.mark.parametrize("with_bias", [True, False])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("chunked", [False, True], ids=["whole", "chunked"])
+def test_loss_and_every_gradient_equal_the_unfused_path(
+    tau, with_bias, reduction, chunked
+):
+    x, weight, bias, target, priors = _problem()
+    bias = bias if with_bias else None
+    params = [x, weight] + ([bias] if with_bias else [])
+    options = CHUNKED() if chunked else None
+    fused = linear_logit_adjusted_loss(
+        x,
+        weight,
+        target,
+        bias,
+        priors=priors,
+        tau=tau,
+        reduction=reduction,
+        options=options,
+    )
+    log_priors = torch.log(torch.as_tensor(priors))
+    unfused = logit_adjusted_loss(
+        F.linear(x, weight, bias), target, log_priors, tau=tau, reduction=reduction
+    )
+    torch.testing.assert_close(fused, unfused, rtol=0, atol=ATOL64)
+    for got, expected in zip(
+        _grads(fused, params), _grads(unfused, params), strict=True
+    ):
+        torch.testing.assert_close(got, expected, rtol=0, atol=ATOL64)
+
+
+def test_class_weights_go_to_the_fused_op():
+    x, weight, bias, target, priors = _problem()
+    class_weight = torch.linspace(0.5, 2.0, 20, dtype=torch.float64)
+    fused = linear_logit_adjusted_loss(
+        x, weight, target, bias, priors=priors, class_weight=class_weight
+    )
+    log_priors = torch.log(torch.as_tensor(priors))
+    unfused = logit_adjusted_loss(
+        F.linear(x, weight, bias), target, log_priors, class_weight=class_weight
+    )
+    torch.testing.assert_close(fused, unfused, rtol=0, atol=ATOL64)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [None, CHUNKED(allow_retain_graph=True)],  # gradcheck runs backward repeatedly
+    ids=["whole", "chunked"],
+)
+def test_gradcheck(options):
+    x, weight, bias, target, priors = _problem(n_rows=6, n_features=3, n_classes=4)
+
+    def loss(x, weight, bias):
+        return linear_logit_adjusted_loss(
+            x, weight, target, bias, priors=priors, tau=1.5, options=options
+        )
+
+    assert torch.autograd.gradcheck(loss, (x, weight, bias))
+
+
+def test_without_a_bias_the_offset_is_the_bias_never_dropped():
+    x, weight, _, target, priors = _problem()
+    fused = linear_logit_adjusted_loss(x, weight, target, priors=priors)
+    plain = F.cross_entropy(F.linear(x, weight), target)
+    offset = torch.log(torch.as_tensor(priors))
+    adjusted = F.cross_entropy(F.linear(x, weight) + offset, target)
+    torch.testing.assert_close(fused, adjusted, rtol=0, atol=ATOL64)
+    assert abs(fused.item() - plain.item()) > 0.1
+
+
+def test_the_offset_is_in_float32_for_a_float32_head():
+    x, weight, bias, target, priors = _problem()
+    x, weight, bias = (t.detach().float() for t in (x, weight, bias))
+    fused = linear_logit_adjusted_loss(x, weight, target, bias, priors=priors)
+    assert fused.dtype == torch.float32
+    # float32 logits of size ~10 and a logsumexp over 20 classes: the two paths
+    # round alike up to a few float32 ulps of the loss (1.2e-7 relative each).
+    log_priors = torch.log(torch.as_tensor(priors, dtype=torch.float32))
+    unfused = logit_adjusted_loss(F.linear(x, weight, bias), target, log_priors)
+    torch.testing.assert_close(fused, unfused, rtol=1e-5, atol=0)
+
+
+# --- bad input ----------------------------------------------------------------------
+
+
+def test_a_weight_that_does_not_fit_the_input_is_refused():
+    x, weight, bias, target, priors = _problem()
+    with pytest.raises(ValueError, match=r"weight has shape \(20, 7\).*input has 8"):
+        linear_logit_adjusted_loss(x, weight[:, :7], target, bias, priors=priors)
+
+
+def test_priors_that_do_not_match_the_heads_classes_are_refused():
+    x, weight, bias, target, priors = _problem()
+    with pytest.raises(ValueError, match="priors has 19 entries but weight has 20"):
+        linear_logit_adjusted_loss(x, weight, target, bias, priors=priors[:19])
+    with pytest.raises(ValueError, match=r"bias must have shape \(20,\)"):
+        linear_logit_adjusted_loss(x, weight, target, bias[:5], priors=priors)
+    with pytest.raises(ValueError, match=r"target holds class indices \[20\]"):
+        linear_logit_adjusted_loss(
+            x, weight, torch.full_like(target, 20), bias, priors=priors
+        )
+
+
+def test_mixed_devices_are_refused_before_any_work():
+    # The meta device stands in for a GPU: no arithmetic can run on it.
+    x, weight, bias, target, priors = _problem()
+    with pytest.raises(RuntimeError, match="input is on cpu but weight is on meta"):
+        linear_logit_adjusted_loss(x, weight.to("meta"), target, bias, priors=priors)
+    with pytest.raises(RuntimeError, match="but priors is on meta"):
+        linear_logit_adjusted_loss(
+            x, weight, target, bias, priors=torch.as_tensor(priors).to("meta")
+        )
+
+
+def test_a_loss_that_is_not_finite_says_why():
+    x, weight, bias, target, priors = _problem()
+    x = x.detach().clone()
+    x[3, 0] = float("nan")
+    with pytest.raises(ValueError, match="logits contain NaN in 1 of 32 rows"):
+        linear_logit_adjusted_loss(x, weight, target, bias, priors=priors)
