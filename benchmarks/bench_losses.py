@@ -21,12 +21,26 @@ calls; the functional logit_adjusted_loss, torch's own nn.CrossEntropyLoss modul
 (what a module call alone costs) and the bare F.cross_entropy(logits + log_priors)
 (the adjustment without any check) are timed as well.
 
+The fused head (issue 17): forward and backward of a linear head of hidden size
+512 and its loss, at C = 1,000 and 8,142 classes and N = 1,024 and 4,096 rows
+(--quick: C = 1,000, N = 1,024), three routes timed in the same run, their calls
+interleaved: torch's fused F.linear_cross_entropy (plain cross-entropy, chunked
+with LinearCrossEntropyOptions()), linear_logit_adjusted_loss (the same op, the
+offset in its bias, chunked) and the unfused LogitAdjustedLoss on F.linear's
+logits. Peak memory of a step of each route is measured in a fresh process,
+after one warm-up step (its peak resident set over the step less the resident
+set before it, on a Linux CPU; CUDA's max_memory_allocated on a GPU). Targets:
+fused LA at most 1.05x fused CE; fused LA peak memory at most half of unfused
+LA's at C = 8,142, N = 4,096.
+
 Run: python benchmarks/bench_losses.py [--quick] [--repeats 21] [--threads 1]
 """
 
 import argparse
 import random
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -42,6 +56,7 @@ from sklearn_lt.losses import (
     LogitAdjustedLDAMLoss,
     LogitAdjustedLoss,
     PairwiseMarginLoss,
+    linear_logit_adjusted_loss,
     logit_adjusted_loss,
 )
 
@@ -223,7 +238,171 @@ def run_device(device, class_sizes, repeats, block_seconds):
     print(f"Target: no N x C x C tensor: {verdict} (largest tensor {worst:.2f} x N*C).")
 
 
+HIDDEN = 512
+FUSED_ROUTES = ("fused CE", "fused LA", "unfused LA")
+FUSED_TIME_TARGET = 1.05
+FUSED_MEMORY_TARGET = 0.5
+
+
+def fused_problem(n_rows, n_classes, device, seed=0):
+    """Features, a head (weight, bias) needing gradients, targets and priors."""
+    g = torch.Generator().manual_seed(seed)
+    features = torch.randn(n_rows, HIDDEN, generator=g).to(device).requires_grad_()
+    weight = (0.05 * torch.randn(n_classes, HIDDEN, generator=g)).to(device)
+    bias = torch.zeros(n_classes).to(device)
+    target = torch.randint(0, n_classes, (n_rows,), generator=g).to(device)
+    counts = long_tailed_counts(50 * n_classes, n_classes, imbalance_ratio=100)
+    priors = counts.astype(float) / counts.sum()
+    return features, weight.requires_grad_(), bias.requires_grad_(), target, priors
+
+
+def fused_step(route, problem):
+    """One forward and backward of the head and its loss, by ``route``."""
+    features, weight, bias, target, priors = problem
+    chunked = torch.nn.LinearCrossEntropyOptions()
+    if route == "unfused LA":
+        loss_module = LogitAdjustedLoss(priors).to(features.device)
+
+        def step():
+            loss_module(F.linear(features, weight, bias), target).backward()
+
+    elif route == "fused LA":
+        on_device = torch.as_tensor(priors).to(features.device)
+
+        def step():
+            linear_logit_adjusted_loss(
+                features, weight, target, bias, priors=on_device, options=chunked
+            ).backward()
+
+    else:
+
+        def step():
+            F.linear_cross_entropy(
+                features, weight, target, linear_bias=bias, options=chunked
+            ).backward()
+
+    return step
+
+
+def time_fused(problem, repeats, device):
+    """Median seconds of each route's step, the routes interleaved (shuffled)."""
+    steps = {route: fused_step(route, problem) for route in FUSED_ROUTES}
+    for step in steps.values():  # warm up
+        step()
+    times = {route: [] for route in FUSED_ROUTES}
+    order = list(FUSED_ROUTES)
+    for _ in range(repeats):
+        random.shuffle(order)
+        for route in order:
+            sync(device)
+            start = time.perf_counter()
+            steps[route]()
+            sync(device)
+            times[route].append(time.perf_counter() - start)
+    return {route: statistics.median(t) for route, t in times.items()}
+
+
+def peak_step_megabytes(route, n_rows, n_classes, device):
+    """Peak memory of one step of ``route`` (MB), in a fresh process on the CPU."""
+    if device.type == "cuda":
+        problem = fused_problem(n_rows, n_classes, device)
+        step = fused_step(route, problem)
+        step()  # warm-up, as on the CPU
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated()
+        step()
+        torch.cuda.synchronize()
+        return (torch.cuda.max_memory_allocated() - before) / 2**20
+    out = subprocess.run(
+        [sys.executable, __file__, "--peak", route, str(n_rows), str(n_classes)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(out.stdout.split()[-1])
+
+
+def _status_kb(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def _print_peak(route, n_rows, n_classes):
+    """(Child process) the peak resident set over a step less before it, in MB.
+
+    Linux resets the peak (VmHWM) when "5" is written to /proc/self/clear_refs,
+    so the setup's own peak (importing torch, building the problem) is not
+    counted.
+    """
+    problem = fused_problem(n_rows, n_classes, torch.device("cpu"))
+    step = fused_step(route, problem)
+    step()  # warm-up: lazy initialisation, and the gradients' own buffers
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+    before = _status_kb("VmRSS")
+    step()
+    print((_status_kb("VmHWM") - before) / 1024)
+
+
+def run_fused(device, shapes, repeats):
+    rows = []
+    results = {}
+    for n_classes, n_rows in shapes:
+        note(f"{device}: fused head, C={n_classes}, N={n_rows}")
+        problem = fused_problem(n_rows, n_classes, device)
+        seconds = time_fused(problem, repeats, device)
+        peaks = {
+            route: peak_step_megabytes(route, n_rows, n_classes, device)
+            for route in FUSED_ROUTES
+        }
+        results[n_classes, n_rows] = (seconds, peaks)
+        base = seconds["fused CE"]
+        rows.append(
+            [
+                f"{n_classes:,}",
+                f"{n_rows:,}",
+                f"{base * 1e3:.1f}",
+                f"{seconds['fused LA'] / base:.3f}x",
+                f"{seconds['unfused LA'] / base:.3f}x",
+                *(f"{peaks[route]:.0f}" for route in FUSED_ROUTES),
+            ]
+        )
+    header = [
+        "C",
+        "N",
+        "fused CE (ms)",
+        "fused LA / fused CE",
+        "unfused LA / fused CE",
+        *(f"peak MB, {route}" for route in FUSED_ROUTES),
+    ]
+    print(
+        f"\n### {device}: forward+backward of a linear head (hidden {HIDDEN}) and "
+        f"its loss, median of {repeats}\n"
+    )
+    print(markdown_table(header, rows))
+    worst = max(s["fused LA"] / s["fused CE"] for s, _ in results.values())
+    verdict = "met" if worst <= FUSED_TIME_TARGET else "NOT MET"
+    print(
+        f"Target: fused LA <= {FUSED_TIME_TARGET}x fused CE: {verdict} ({worst:.3f}x)."
+    )
+    if (8142, 4096) in results:
+        _, peaks = results[8142, 4096]
+        share = peaks["fused LA"] / peaks["unfused LA"]
+        verdict = "met" if share <= FUSED_MEMORY_TARGET else "NOT MET"
+        print(
+            "Target: fused LA peak memory <= half of unfused LA's at C=8,142, "
+            f"N=4,096: {verdict} ({share:.2f})."
+        )
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--peak":
+        _print_peak(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter blocks")
     parser.add_argument("--repeats", type=int, default=None)
@@ -252,6 +431,12 @@ def main():
         devices.append(torch.device("cuda"))
     for device in devices:
         run_device(device, class_sizes, repeats, block_seconds)
+    if args.quick:
+        shapes = [(1000, 1024)]
+    else:
+        shapes = [(c, n) for c in (1000, 8142) for n in (1024, 4096)]
+    for device in devices:
+        run_fused(device, shapes, 3 if args.quick else 5)
 
 
 if __name__ == "__main__":

@@ -156,3 +156,26 @@ def test_a_loss_that_is_not_finite_says_why():
     x[3, 0] = float("nan")
     with pytest.raises(ValueError, match="logits contain NaN in 1 of 32 rows"):
         linear_logit_adjusted_loss(x, weight, target, bias, priors=priors)
+
+
+def test_the_benchmarks_fused_routes_compute_the_adjusted_loss_and_measure():
+    from _benchmarks import load_benchmark
+
+    bench = load_benchmark("bench_losses")
+    problem = bench.fused_problem(64, 50, torch.device("cpu"))
+    features, weight, *_ = problem
+    grads = {}
+    for route in bench.FUSED_ROUTES:
+        weight.grad = None
+        bench.fused_step(route, problem)()
+        grads[route] = weight.grad.clone()
+    # float32 features of size ~1, 50 classes, hidden 512: the two LA routes sum
+    # in different orders, a few float32 ulps (1.2e-7) of the ~1e-2 gradients.
+    torch.testing.assert_close(
+        grads["fused LA"], grads["unfused LA"], rtol=0, atol=1e-6
+    )
+    assert (grads["fused LA"] - grads["fused CE"]).abs().max() > 1e-4  # adjusted
+    seconds = bench.time_fused(problem, 1, torch.device("cpu"))
+    assert set(seconds) == set(bench.FUSED_ROUTES) and min(seconds.values()) > 0
+    peak = bench.peak_step_megabytes("fused LA", 64, 50, torch.device("cpu"))
+    assert peak >= 0
