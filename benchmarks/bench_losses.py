@@ -34,6 +34,7 @@ fused LA at most 1.05x fused CE; fused LA peak memory at most half of unfused
 LA's at C = 8,142, N = 4,096.
 
 Run: python benchmarks/bench_losses.py [--quick] [--repeats 21] [--threads 1]
+     [--fused-only]   (the fused head alone; --repeats then counts its steps)
 """
 
 import argparse
@@ -413,6 +414,9 @@ def main():
     parser.add_argument(
         "--threads", type=int, default=None, help="CPU threads (default: torch's)"
     )
+    parser.add_argument(
+        "--fused-only", action="store_true", help="only the fused-head tables"
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -434,13 +438,14 @@ def main():
     if torch.cuda.is_available():
         devices.append(torch.device("cuda"))
     for device in devices:
-        run_device(device, class_sizes, repeats, block_seconds)
+        if not args.fused_only:
+            run_device(device, class_sizes, repeats, block_seconds)
     if args.quick:
         shapes = [(1000, 1024)]
     else:
         shapes = [(c, n) for c in (1000, 8142) for n in (1024, 4096)]
     for device in devices:
-        run_fused(device, shapes, 3 if args.quick else 5)
+        run_fused(device, shapes, args.repeats or (3 if args.quick else 5))
 
 
 if __name__ == "__main__":
