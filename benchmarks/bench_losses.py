@@ -34,7 +34,8 @@ fused LA at most 1.05x fused CE; fused LA peak memory at most half of unfused
 LA's at C = 8,142, N = 4,096.
 
 Run: python benchmarks/bench_losses.py [--quick] [--repeats 21] [--threads 1]
-     [--fused-only]   (the fused head alone; --repeats then counts its steps)
+     [--fused-only]   (the fused head alone; --repeats counts the micro-benchmark's
+                      blocks and the fused head's steps alike)
 """
 
 import argparse

@@ -565,7 +565,7 @@ def _can_predict(self):
     return self._check_can_predict()
 
 
-def _labels_for(X, y, labels, place):
+def _labels_for(y, labels, place):
     """``y`` for the estimator's ``fit``: numeric host labels follow ``X``'s device.
 
     scikit-learn's array API estimators want ``y`` where ``X`` is (given NumPy
@@ -1138,7 +1138,7 @@ class LogitAdjustedClassifier(_BaseLogitAdjuster):
             fit = _check_memory(self.memory).cache(_fit_estimator)
 
         fitted = fit(
-            estimator, X, _labels_for(X, y, labels, place), **params.estimator.fit
+            estimator, X, _labels_for(y, labels, place), **params.estimator.fit
         )
         self._set_fitted(fitted, labels, host_weight)
         if place is not None:

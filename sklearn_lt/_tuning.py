@@ -250,11 +250,12 @@ class _FitInput:
     target_priors: np.ndarray
     routed: object
     sample_weight: object
-    # With dispatch on and X of an array API library: (xp, device) of X, and the
-    # X and y the final refit takes (the search runs on host copies).
-    place: object = None
-    fit_X: object = None
-    fit_y: object = None
+    # (xp, device) of X when it is of an array API library with dispatch on, else
+    # None; the X and y the final refit takes (the search runs on host copies of
+    # them when place is set, on X and y themselves otherwise).
+    place: object
+    fit_X: object
+    fit_y: object
 
     def search_data(self):
         return _SearchData(
@@ -280,6 +281,8 @@ def _check_fit_input(tuner, frozen, X, y, sample_weight, fit_params):
     # estimators move them; the refit takes the given ones (see _labels_for).
     y, sample_weight = _on_host(y), _on_host(sample_weight)
     X, y = indexable(X, y)
+    if place is None:
+        fit_X, fit_y = X, y
     labels = _check_targets(y)
     response_method = _resolve_response_method(tuner.estimator, tuner.response_method)
     classes = _check_two_classes(
@@ -332,14 +335,10 @@ def _refit(tuner, given, keep_given):
     """
     if keep_given:
         fitted = tuner.estimator
-    elif tuner.refit and given.place is not None:
-        y = _labels_for(given.fit_X, given.fit_y, given.labels, given.place)
+    elif tuner.refit:
+        y = _labels_for(given.fit_y, given.labels, given.place)
         fitted = clone(tuner.estimator).fit(
             given.fit_X, y, **given.routed.estimator.fit
-        )
-    elif tuner.refit:
-        fitted = clone(tuner.estimator).fit(
-            given.X, given.y, **given.routed.estimator.fit
         )
     else:
         tuner.classes_ = given.classes

@@ -163,7 +163,7 @@ def _softmax_bias(estimator):
     return None
 
 
-def _folded(model):
+def _folded(model, shift, classes):
     """A copy of ``estimator_`` whose own graph is the adjusted model, or None.
 
     For a model whose probabilities are ``softmax(z)``, ``log p - shift`` is
@@ -176,13 +176,11 @@ def _folded(model):
     """
     if isinstance(model, CostSensitiveClassifier):
         return None
-    if _softmax_bias(model.estimator_) is None:
+    located = _softmax_bias(model.estimator_)
+    if located is None or not np.array_equal(np.asarray(located[0].classes_), classes):
         return None
-    shift, classes = _checked_plan(model)
     folded = copy.deepcopy(model.estimator_)
-    owner, attribute, index = _softmax_bias(folded)
-    if not np.array_equal(np.asarray(owner.classes_), classes):
-        return None
+    owner, attribute, index = _softmax_bias(folded)  # the same bias, in the copy
     if len(classes) == 2:
         shift = shift[1:] - shift[:1]
     bias = getattr(owner, attribute)
@@ -202,9 +200,9 @@ def _parser(scope, model, inputs, custom_parsers=None):
     Where the shift folds into the inner model's last bias (:func:`_folded`),
     the graph is the folded copy's own, with the options given to ``model``.
     """
-    _checked_plan(model)
+    shift, classes = _checked_plan(model)
     options = scope.get_options(model, {"zipmap": True, "nocl": False})
-    folded = _folded(model)
+    folded = _folded(model, shift, classes)
     if folded is not None:
         scope.add_options(id(_final_classifier(folded)), options)
         return _parse_sklearn(scope, folded, inputs, custom_parsers=custom_parsers)

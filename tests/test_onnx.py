@@ -196,19 +196,22 @@ def test_the_shift_folds_into_a_softmax_models_last_bias(inner, n_classes):
 
 
 def test_models_that_are_not_a_softmax_keep_the_adjustment_operator():
-    from sklearn_lt.onnx import _folded
+    from sklearn_lt.onnx import _checked_plan, _folded
+
+    def folded(model):
+        return _folded(model, *_checked_plan(model))
 
     X, y = _data(3)
     forest = LogitAdjustedClassifier(INNER["random-forest"]()).fit(X, y)
-    assert _folded(forest) is None
+    assert folded(forest) is None
     assert "Log" in _op_types(skl2onnx.to_onnx(forest, X[:1]))
     # One-vs-rest logistic regression (scikit-learn < 1.8) normalises sigmoids.
     ovr = LogitAdjustedClassifier(LogisticRegression()).fit(X, y)
     ovr.estimator_.multi_class = "ovr"
-    assert _folded(ovr) is None
+    assert folded(ovr) is None
     # The cost-sensitive label is an argmin of expected costs, not an argmax.
     costs = CostSensitiveClassifier(LogisticRegression()).fit(X, y)
-    assert _folded(costs) is None
+    assert folded(costs) is None
 
 
 @pytest.mark.parametrize("inner", ["logistic", "random-forest"])
