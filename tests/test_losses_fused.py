@@ -179,3 +179,25 @@ def test_the_benchmarks_fused_routes_compute_the_adjusted_loss_and_measure():
     assert set(seconds) == set(bench.FUSED_ROUTES) and min(seconds.values()) > 0
     peak = bench.peak_step_megabytes("fused LA", 64, 50, torch.device("cpu"))
     assert peak >= 0
+
+
+def test_the_benchmarks_training_steps_train_the_routes_they_name():
+    pytest.importorskip("skorch", reason="the torch extra is not installed")
+    from _benchmarks import load_benchmark
+
+    bench = load_benchmark("bench_losses")
+    cpu = torch.device("cpu")
+    model = bench.step_models(quick=True)["MLP"]
+    losses = {}
+    for route in bench.STEP_ROUTES:
+        net, batch = bench.step_net(route, model, 30, cpu)
+        assert net.fused_ is route.startswith("fused")
+        assert (net.criterion_.tau > 0) is route.endswith("LA")
+        losses[route] = float(net.train_step(batch)["loss"].detach())
+    # The same net and batch, fused or not: float32 losses of order 3 computed in
+    # two summation orders, a few ulps (2.4e-7 each) apart.
+    assert losses["fused LA"] == pytest.approx(losses["LA"], abs=1e-5)
+    assert losses["fused CE"] == pytest.approx(losses["CE"], abs=1e-5)
+    assert abs(losses["LA"] - losses["CE"]) > 1e-3  # the adjustment is there
+    seconds = bench.time_steps(model, 30, cpu, 1, 0.001, autocast=False)
+    assert set(seconds) == set(bench.STEP_ROUTES) and min(seconds.values()) > 0

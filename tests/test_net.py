@@ -506,7 +506,11 @@ def _expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(
-    [_net(max_epochs=30, lr=0.05)], expected_failed_checks=_expected_failed_checks
+    [
+        _net(max_epochs=30, lr=0.05),
+        _net(max_epochs=30, lr=0.05, fused_head="classifier"),
+    ],
+    expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible_net(estimator, check):
     check(estimator)

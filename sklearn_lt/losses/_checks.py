@@ -358,6 +358,34 @@ def check_linear_call(input, weight, target, bias, priors, class_weight, reducti
     ``n_classes`` entries, and every tensor sits on ``input``'s device.
     """
     check_reduction(reduction)
+    target = check_linear_operands(input, weight, target, bias)
+    n_classes = weight.shape[0]
+    if isinstance(priors, torch.Tensor) and priors.device != input.device:
+        raise RuntimeError(
+            f"input is on {input.device} but priors is on {priors.device}; pass "
+            "priors on the input's device, e.g. priors.to(input.device)."
+        )
+    values = check_loss_priors(priors)
+    if values.size != n_classes:
+        raise ValueError(
+            f"priors has {values.size} entries but weight has {n_classes} rows (one "
+            "per class); pass one prior per class of the head, in class-index order."
+        )
+    log_priors = torch.as_tensor(np.log(values), dtype=torch.float64)
+    if class_weight is not None:
+        # check_operand reads the dtype, device and shape of the logits it is
+        # given; these are the (never computed) logits' own.
+        logits = torch.empty((0, n_classes), dtype=weight.dtype, device=input.device)
+        class_weight = check_operand(class_weight, "class_weight", logits, (n_classes,))
+    return target, bias, class_weight, log_priors.to(input.device)
+
+
+def check_linear_operands(input, weight, target, bias):
+    """Check the features, head and targets of a fused call; return the targets.
+
+    The checks of :func:`check_linear_call` that do not involve the priors, shared
+    with the fused training step of ``LogitAdjustedNet``.
+    """
     tensors = {"input": input, "weight": weight, "target": target}
     if bias is not None:
         tensors["bias"] = bias
@@ -409,22 +437,4 @@ def check_linear_call(input, weight, target, bias, priors, class_weight, reducti
             "input and target are empty (0 samples); the loss of an empty batch is "
             "undefined. Skip empty batches."
         )
-    target = _check_target_values(target, input.device, n_classes, "weight's rows")
-    if isinstance(priors, torch.Tensor) and priors.device != input.device:
-        raise RuntimeError(
-            f"input is on {input.device} but priors is on {priors.device}; pass "
-            "priors on the input's device, e.g. priors.to(input.device)."
-        )
-    values = check_loss_priors(priors)
-    if values.size != n_classes:
-        raise ValueError(
-            f"priors has {values.size} entries but weight has {n_classes} rows (one "
-            "per class); pass one prior per class of the head, in class-index order."
-        )
-    log_priors = torch.as_tensor(np.log(values), dtype=torch.float64)
-    if class_weight is not None:
-        # check_operand reads the dtype, device and shape of the logits it is
-        # given; these are the (never computed) logits' own.
-        logits = torch.empty((0, n_classes), dtype=weight.dtype, device=input.device)
-        class_weight = check_operand(class_weight, "class_weight", logits, (n_classes,))
-    return target, bias, class_weight, log_priors.to(input.device)
+    return _check_target_values(target, input.device, n_classes, "weight's rows")

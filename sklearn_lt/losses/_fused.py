@@ -19,7 +19,12 @@ and every gradient are those of :func:`~sklearn_lt.losses.logit_adjusted_loss` o
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_finite, check_linear_call, check_tau
+from ._checks import (
+    check_finite,
+    check_linear_call,
+    check_linear_operands,
+    check_tau,
+)
 
 __all__ = ["linear_logit_adjusted_loss"]
 
@@ -112,8 +117,50 @@ def linear_logit_adjusted_loss(
     target, bias, class_weight, log_priors = check_linear_call(
         input, weight, target, bias, priors, class_weight, reduction
     )
+    offset = (tau * log_priors).to(weight.dtype if bias is None else bias.dtype)
+    return _shifted_linear_loss(
+        input, weight, target, bias, offset, class_weight, reduction, options
+    )
+
+
+def module_linear_loss(loss, input, weight, target, bias=None, options=None):
+    """The loss of the module ``loss`` on ``F.linear(input, weight, bias)``, fused.
+
+    ``loss`` is a :class:`LogitAdjustedLoss`; its own buffers (the float32
+    ``log_priors``, the class weights) and ``tau`` and ``reduction`` are used, so
+    the result is the module's loss on the logits, to the rounding of the sums.
+    The fused training step of ``LogitAdjustedNet`` calls it.
+    """
+    target = check_linear_operands(input, weight, target, bias)
+    n_classes = weight.shape[0]
+    if n_classes != loss.n_classes:
+        raise ValueError(
+            f"the head has {n_classes} outputs (its weight has shape "
+            f"{tuple(weight.shape)}), but the loss is built for {loss.n_classes} "
+            "classes; give the head one output per class."
+        )
+    buffers = loss._buffers
+    for name, buffer in buffers.items():
+        if buffer.device != input.device:
+            raise RuntimeError(
+                f"the head's input is on {input.device} but the loss's buffer "
+                f"{name!r} is on {buffer.device}; move the loss with "
+                "loss.to(input.device)."
+            )
     dtype = weight.dtype if bias is None else bias.dtype
-    offset = (tau * log_priors).to(dtype)
+    class_weight = buffers["class_weight"]
+    class_weight = class_weight.to(weight.dtype) if class_weight.shape[0] else None
+    # As the unfused loss does: the float32 buffer cast first, then scaled.
+    offset = loss.tau * buffers["log_priors"].to(dtype)
+    return _shifted_linear_loss(
+        input, weight, target, bias, offset, class_weight, loss.reduction, options
+    )
+
+
+def _shifted_linear_loss(
+    input, weight, target, bias, offset, class_weight, reduction, options
+):
+    """``linear_cross_entropy`` with ``offset`` added to the bias (or as the bias)."""
     shifted = offset if bias is None else bias + offset
     loss = F.linear_cross_entropy(
         input,

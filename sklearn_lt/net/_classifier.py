@@ -13,7 +13,7 @@ from sklearn.utils import check_array
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring
 from skorch.dataset import ValidSplit
-from skorch.utils import to_numpy
+from skorch.utils import to_numpy, to_tensor
 
 from .._compat import InvalidParameterError, validate_parameter_constraints
 from .._posthoc import (
@@ -29,9 +29,17 @@ from ..losses import (
     LogitAdjustedLDAMLoss,
     LogitAdjustedLoss,
 )
+from ..losses._fused import module_linear_loss
 from ..metrics import balanced_error
 from ..priors import check_priors, class_balanced_weights
 from ._callbacks import _DrwEpoch
+from ._fused_head import (
+    HeadCall,
+    captured_head,
+    check_head_call,
+    fused_head_reason,
+    head_layer,
+)
 from ._modules import MLPModule, has_normed_head
 from ._resnet import CifarResNet
 from ._weight_norm import class_weight_layer, normalised_weights
@@ -74,6 +82,7 @@ _NUMBER_CONSTRAINTS = {
     "posthoc_tau": [Number(Real, 0, None, closed="left")],
     "weight_norm_tau": [Number(Real, 0, None, closed="left")],
     "weight_norm_layer": [None, str],
+    "fused_head": [None, str],
     "drw_epoch": [None, Number(Integral, 0, None, closed="left")],
     "cb_beta": [Number(Real, 0, 1, closed="left")],
     "random_state": [None, Number(Integral, None, None, closed="neither")],
@@ -183,6 +192,26 @@ class LogitAdjustedNet(NeuralNetClassifier):
     weight_norm_tau : float, default=1.0
         The :math:`\tau` of weight normalisation.
 
+    fused_head : str or None, default=None
+        Name of the module's last layer (as in ``module_.get_submodule``), a
+        ``torch.nn.Linear`` or :class:`NormedLinear` whose output is the
+        module's output, to fuse with the training loss: each training step
+        then computes the loss with :func:`torch.nn.functional.linear_cross_entropy`
+        from the layer's input, its weight and its bias plus
+        :math:`\tau \log \pi` (:func:`~sklearn_lt.losses.linear_logit_adjusted_loss`),
+        without forming the logits. The loss and every gradient are the
+        unfused loss's (see Notes). Where the loss cannot be fused (LDAM, the
+        equalised or pairwise losses, another layer type, ``compile=True``, a
+        callback that scores the training batches' logits) the net trains with
+        the unfused loss and warns why. ``None`` (the default) trains unfused.
+
+    fused_options : torch.nn.LinearCrossEntropyOptions or None, default=None
+        ``linear_cross_entropy``'s ``options`` for the fused step. ``None``
+        computes the logits inside the fused op, whole;
+        ``torch.nn.LinearCrossEntropyOptions()`` processes the batch in chunks,
+        so the ``N x C`` logits never exist at once (for memory at thousands of
+        classes; slower on a CPU).
+
     random_state : int or None, default=None
         Seed of torch's random number generator during ``fit`` (weight
         initialisation, batch shuffling, dropout), for reproducible training. The
@@ -210,6 +239,11 @@ class LogitAdjustedNet(NeuralNetClassifier):
 
     n_features_in_ : int
         Number of features of ``X`` (for array inputs).
+
+    fused_ : bool
+        Whether the last ``fit`` or ``partial_fit`` trained through the fused
+        head (False when ``fused_head`` is None or the net fell back to the
+        unfused loss).
 
     Notes
     -----
@@ -244,6 +278,20 @@ class LogitAdjustedNet(NeuralNetClassifier):
     give it a :class:`NormedLinear` last layer, or pass ``criterion__scale``
     (1.0 for unnormalised logits), which silences the warning.
 
+    **The fused head.** With a linear last layer :math:`f(x) = W h(x) + b`, the
+    logit-adjusted loss is the cross-entropy of :math:`W h(x) + (b + \tau \log
+    \pi)`, a shift of the bias (Menon et al., 2021), so ``fused_head`` computes
+    it at the cost of plain cross-entropy: the adjustment adds ``C`` numbers to
+    the bias instead of ``N x C`` to the logits. A head without a bias
+    (:class:`NormedLinear`, ``Linear(bias=False)``) gets the offset as its
+    bias; it is never dropped. Class weights (``loss="class_balanced"``,
+    :class:`DeferredReweighting`) go to the fused op's ``weight``. Validation
+    and prediction use the module's own forward, so predictions do not change.
+    In a fused step the head's forward is replaced, for that step, by one that
+    records its operands: forward hooks on the head see a zero output, and the
+    step's ``y_pred`` (what ``on_batch_end`` callbacks get) is that record, not
+    logits.
+
     Float32 arithmetic makes a row's probabilities depend on the other rows of its
     batch by a few float32 roundings (about 1e-6 relative): the kernels sum in an
     order that depends on the batch size.
@@ -274,6 +322,8 @@ class LogitAdjustedNet(NeuralNetClassifier):
         cb_beta=0.9999,
         weight_norm_layer=None,
         weight_norm_tau=1.0,
+        fused_head=None,
+        fused_options=None,
         random_state=None,
         criterion=None,
         train_split=_DEFAULT_TRAIN_SPLIT,
@@ -296,6 +346,8 @@ class LogitAdjustedNet(NeuralNetClassifier):
         self.cb_beta = cb_beta
         self.weight_norm_layer = weight_norm_layer
         self.weight_norm_tau = weight_norm_tau
+        self.fused_head = fused_head
+        self.fused_options = fused_options
         self.random_state = random_state
 
     # -- checks ---------------------------------------------------------------
@@ -330,6 +382,16 @@ class LogitAdjustedNet(NeuralNetClassifier):
             raise InvalidParameterError(
                 "The 'loss' parameter of LogitAdjustedNet must be a loss name or a "
                 f"torch.nn.Module subclass. Got {self.loss!r} instead."
+            )
+        options = getattr(torch.nn, "LinearCrossEntropyOptions", None)
+        if self.fused_options is not None and not (
+            options is not None and isinstance(self.fused_options, options)
+        ):
+            raise InvalidParameterError(
+                "The 'fused_options' parameter of LogitAdjustedNet must be None or a "
+                f"torch.nn.LinearCrossEntropyOptions. Got {self.fused_options!r} "
+                "instead; pass torch.nn.LinearCrossEntropyOptions() to chunk the "
+                "fused loss, or None."
             )
         if self.criterion is not None:
             raise InvalidParameterError(
@@ -414,6 +476,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
             else:
                 self.initialize()
             self._warn_ldam_on_unnormalised_logits()
+            self._plan_fused_head()
             # NeuralNet.fit, without going through our partial_fit (y is encoded).
             NeuralNetClassifier.partial_fit(
                 self, X, codes, _routing_method="fit", **fit_params
@@ -461,6 +524,7 @@ class LogitAdjustedNet(NeuralNetClassifier):
             else:
                 self.initialize()
             self._warn_ldam_on_unnormalised_logits()
+            self._plan_fused_head()
             NeuralNetClassifier.partial_fit(self, X, codes, **fit_params)
         return self
 
@@ -632,8 +696,9 @@ class LogitAdjustedNet(NeuralNetClassifier):
 
     def _module_is_current(self):
         """Whether module_ was built from the module parameters as they are now."""
-        return not getattr(self, "_module_stale", False) and self.module is getattr(
-            self, "_module_built_from", self.module
+        built_from = getattr(self, "_module_built_from", (self.module,))
+        return (
+            not getattr(self, "_module_stale", False) and self.module is built_from[0]
         )
 
     def _refresh(self):
@@ -734,8 +799,9 @@ class LogitAdjustedNet(NeuralNetClassifier):
             ):
                 kwargs["head"] = "normed"  # the cosine logits LDAM's scale expects
         self.module_ = self.initialized_instance(self.module, kwargs)
-        # What the module was built from, to check data against a kept module.
-        self._module_built_from = self.module
+        # What the module was built from, to check data against a kept module. In
+        # a tuple: skorch refuses a module instance under a name without "_" last.
+        self._module_built_from = (self.module,)
         self._module_stale = False
         self._module_classes = (
             self.fit_classes_
@@ -773,6 +839,76 @@ class LogitAdjustedNet(NeuralNetClassifier):
             "unnormalised logits; setting criterion__scale silences this warning.",
             UserWarning,
             stacklevel=3,  # the caller of fit or partial_fit
+        )
+
+    def _plan_fused_head(self):
+        """Decide, before training, whether the training loss is fused with the head.
+
+        Sets ``fused_``. A ``fused_head`` that names no layer with one weight row
+        per class is refused; one that cannot be fused (see
+        :func:`fused_head_reason`) trains with the unfused loss, with a warning
+        that says why.
+        """
+        self.fused_ = False
+        if self.fused_head is None:
+            return
+        reason = fused_head_reason(self, head_layer(self))
+        if reason is None:
+            self.fused_ = True
+            return
+        warnings.warn(
+            f"fused_head={self.fused_head!r}: training with the unfused loss, "
+            f"because {reason}. Set fused_head=None to silence this warning.",
+            UserWarning,
+            stacklevel=4,  # the caller of fit or partial_fit
+        )
+
+    # The fused step overrides three of skorch's methods, so that it also runs
+    # through a mixin's train_step_single (skorch.hf.AccelerateMixin's, say):
+    # train_step marks the step, infer records the head's operands instead of
+    # computing the logits, and get_loss computes the loss from them.
+
+    def train_step(self, batch, **fit_params):
+        if not getattr(self, "fused_", False):
+            return super().train_step(batch, **fit_params)
+        self._in_fused_step = True
+        try:
+            return super().train_step(batch, **fit_params)
+        finally:
+            self._in_fused_step = False
+
+    def infer(self, x, **fit_params):
+        """The module's output; in a fused training step, the head's operands.
+
+        In a step of a net with ``fused_`` set, the module runs with its head
+        recording the operands of its ``F.linear`` (:func:`captured_head`), so
+        the ``N x C`` logits are never formed; that record is what
+        :meth:`get_loss` and the step's ``y_pred`` get.
+        """
+        if not getattr(self, "_in_fused_step", False):
+            return super().infer(x, **fit_params)
+        with captured_head(head_layer(self)) as call:
+            output = super().infer(x, **fit_params)
+        check_head_call(call, output, self.fused_head, self.module_)
+        return call
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """The criterion's loss; from the head's operands in a fused step.
+
+        Given the record of a fused step's :meth:`infer`, the loss is
+        :func:`~sklearn_lt.losses.linear_logit_adjusted_loss`'s computation
+        with the criterion's own log-priors, ``tau``, class weights and
+        reduction: the criterion's loss of the logits, which are never formed.
+        """
+        if not isinstance(y_pred, HeadCall):
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        return module_linear_loss(
+            self.criterion_,
+            y_pred.input,
+            y_pred.weight,
+            to_tensor(y_true, device=self.device),
+            y_pred.bias,
+            options=self.fused_options,
         )
 
     def _loss_priors_and_counts(self):
