@@ -423,6 +423,35 @@ def test_a_module_instance_is_accepted():
         net.set_params(warm_start=True).fit(X, y)  # the kept module is current
 
 
+def test_trains_fused_through_accelerate_in_bf16(fused_calls):
+    accelerate = pytest.importorskip("accelerate", reason="the accelerate extra")
+    from skorch.hf import AccelerateMixin
+
+    class AcceleratedNet(AccelerateMixin, LogitAdjustedNet):
+        pass
+
+    X, y = _data()
+    X = X.numpy().astype(np.float32)
+
+    def net(fused):
+        return AcceleratedNet(
+            MLPModule,
+            accelerator=accelerate.Accelerator(mixed_precision="bf16", cpu=True),
+            device=None, max_epochs=4, lr=0.01, train_split=None, random_state=0,
+            verbose=0, optimizer=torch.optim.Adam,
+            fused_head="classifier" if fused else None,
+        )  # fmt: skip
+
+    plain, fused = net(False).fit(X, y), net(True).fit(X, y)
+    # AccelerateMixin has its own train_step_single; the fused step still runs
+    # (through train_step, infer and get_loss), and under bf16 autocast.
+    assert fused.fused_ and len(fused_calls) == 4 * 2  # 4 epochs of 2 batches
+    losses = fused.history[:, "train_loss"]
+    # bf16 rounds the logits by 2**-8 relative in both paths, differently: the
+    # epoch losses (about 1) agree to a few such roundings.
+    np.testing.assert_allclose(losses, plain.history[:, "train_loss"], atol=2e-2)
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("autocast", [False, True], ids=["float32", "bf16 autocast"])
