@@ -43,6 +43,7 @@ Run: python benchmarks/bench_losses.py [--quick] [--repeats R] [--threads 1]
 
 import argparse
 import contextlib
+import functools
 import random
 import statistics
 import subprocess
@@ -113,22 +114,37 @@ def time_block(loss, logits, target, inner, device):
     return (time.perf_counter() - start) / inner
 
 
+def interleaved_rounds(timers, repeats):
+    """``{name: [seconds per round]}``: each round calls every timer once.
+
+    Interleaved, so drifts hit all of them alike, and shuffled (seeded), so none
+    always runs on the heap (freed blocks, page faults) its neighbour left.
+    """
+    samples = {name: [] for name in timers}
+    order = list(timers)
+    shuffler = random.Random(0)
+    for _ in range(repeats):
+        shuffler.shuffle(order)
+        for name in order:
+            samples[name].append(timers[name]())
+    return samples
+
+
+def paired_ratio(samples, top, bottom):
+    """The median over rounds of ``top``'s time over ``bottom``'s in that round."""
+    return statistics.median(np.divide(samples[top], samples[bottom]))
+
+
 def time_losses(losses, logits, target, repeats, device, block_seconds):
     for loss in losses.values():  # warm-up (allocator, kernels, dispatch caches)
         time_block(loss, logits, target, 5, device)
     one = time_block(losses["cross_entropy (baseline)"], logits, target, 20, device)
     inner = max(1, int(block_seconds / one))
-    samples = {name: [] for name in losses}
-    order = list(losses)
-    shuffler = random.Random(0)
-    for _ in range(repeats):
-        # Interleaved, so drifts hit all losses alike, and shuffled, so no loss
-        # always runs on the heap (freed blocks, page faults) its neighbour left.
-        shuffler.shuffle(order)
-        for name in order:
-            samples[name].append(
-                time_block(losses[name], logits, target, inner, device)
-            )
+    timers = {
+        name: functools.partial(time_block, loss, logits, target, inner, device)
+        for name, loss in losses.items()
+    }
+    samples = interleaved_rounds(timers, repeats)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -303,21 +319,20 @@ def fused_step(route, problem):
 
 
 def time_fused(problem, repeats, device):
-    """Seconds of each route's step in every round, each round shuffled."""
+    """Seconds of each route's step in every round (:func:`interleaved_rounds`)."""
     steps = {route: fused_step(route, problem) for route in FUSED_ROUTES}
     for step in steps.values():  # warm up
         step()
-    times = {route: [] for route in FUSED_ROUTES}
-    order = list(FUSED_ROUTES)
-    for _ in range(repeats):
-        random.shuffle(order)
-        for route in order:
-            sync(device)
-            start = time.perf_counter()
-            steps[route]()
-            sync(device)
-            times[route].append(time.perf_counter() - start)
-    return times
+
+    def timed(step):
+        sync(device)
+        start = time.perf_counter()
+        step()
+        sync(device)
+        return time.perf_counter() - start
+
+    timers = {route: functools.partial(timed, step) for route, step in steps.items()}
+    return interleaved_rounds(timers, repeats)
 
 
 def peak_step_megabytes(route, n_rows, n_classes, device):
@@ -381,11 +396,9 @@ def run_fused(device, shapes, repeats):
             route: peak_step_megabytes(route, n_rows, n_classes, device)
             for route in MEMORY_ROUTES
         }
-
-        def paired(route, times=times):  # median of the rounds' ratios
-            return statistics.median(np.divide(times[route], times["fused CE"]))
-
-        ratios = {route: paired(route) for route in FUSED_ROUTES[1:]}
+        ratios = {
+            route: paired_ratio(times, route, "fused CE") for route in FUSED_ROUTES[1:]
+        }
         results[n_classes, n_rows] = (ratios, peaks)
         rows.append(
             [
@@ -531,17 +544,12 @@ def time_steps(model, n_classes, device, repeats, block_seconds, autocast):
         return (time.perf_counter() - start) / inner
 
     inner = max(1, int(block_seconds / block("CE", 3)))
-    times = {route: [] for route in STEP_ROUTES}
-    order = list(STEP_ROUTES)
-    shuffler = random.Random(0)
-    for _ in range(repeats):
-        shuffler.shuffle(order)
-        for route in order:
-            times[route].append(block(route, inner))
+    timers = {route: functools.partial(block, route, inner) for route in STEP_ROUTES}
+    times = interleaved_rounds(timers, repeats)
     fused = {route: nets[route][0].fused_ for route in STEP_ROUTES}
     assert fused == {r: r.startswith("fused") for r in STEP_ROUTES}, fused
     ratios = {
-        pair: statistics.median(np.divide(times[top], times[bottom]))
+        pair: paired_ratio(times, top, bottom)
         for pair, (top, bottom) in STEP_PAIRS.items()
     }
     return {route: statistics.median(t) for route, t in times.items()}, ratios

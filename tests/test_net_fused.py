@@ -406,7 +406,9 @@ def test_mixed_devices_are_refused_with_the_devices_named():
 def test_bad_fused_options_are_refused_before_any_work():
     X, y = _data()
     net = _net(_Bare(), True, fused_options={"chunk": 8})
-    with pytest.raises(Exception, match="'fused_options' parameter .* must be None or"):
+    with pytest.raises(
+        ValueError, match="'fused_options' parameter .* must be None or"
+    ):
         net.fit(X, y)
     assert not net.initialized_
 

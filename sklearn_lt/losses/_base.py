@@ -116,17 +116,27 @@ class _ClassMarginLoss(torch.nn.Module):
             If the logits, the targets and the loss's buffers are not on one device.
         """
         logits, target = check_batch(logits, target, self.n_classes, self)
+        buffers, weight = self._buffers_on(logits.device, "logits are", "logits")
+        return self._loss(logits, target, buffers, weight)
+
+    def _buffers_on(self, device, subject, operand):
+        """The buffers, checked to be on ``device``, and the class weight or None.
+
+        ``subject`` and ``operand`` name the tensor on ``device`` in the error
+        (``"logits are"``, ``"logits"``). The fused training step of
+        ``LogitAdjustedNet`` reads the buffers through this too.
+        """
         # Buffers read from the dict: Module.__getattr__ costs per access, every step.
         buffers = self._buffers
-        device = logits.device
         for name, buffer in buffers.items():
             if buffer.device != device:
                 raise RuntimeError(
-                    f"logits are on {device} but the loss's buffer {name!r} is on "
-                    f"{buffer.device}; move the loss once with loss.to(logits.device)."
+                    f"{subject} on {device} but the loss's buffer {name!r} is on "
+                    f"{buffer.device}; move the loss once with "
+                    f"loss.to({operand}.device)."
                 )
         weight = buffers["class_weight"]
-        return self._loss(logits, target, buffers, weight if weight.shape[0] else None)
+        return buffers, weight if weight.shape[0] else None
 
     def _loss(self, logits, target, buffers, weight):
         """The loss of checked inputs (``weight`` is None when unweighted)."""

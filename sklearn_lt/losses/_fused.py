@@ -139,17 +139,12 @@ def module_linear_loss(loss, input, weight, target, bias=None, options=None):
             f"{tuple(weight.shape)}), but the loss is built for {loss.n_classes} "
             "classes; give the head one output per class."
         )
-    buffers = loss._buffers
-    for name, buffer in buffers.items():
-        if buffer.device != input.device:
-            raise RuntimeError(
-                f"the head's input is on {input.device} but the loss's buffer "
-                f"{name!r} is on {buffer.device}; move the loss with "
-                "loss.to(input.device)."
-            )
+    buffers, class_weight = loss._buffers_on(
+        input.device, "the head's input is", "input"
+    )
     dtype = weight.dtype if bias is None else bias.dtype
-    class_weight = buffers["class_weight"]
-    class_weight = class_weight.to(weight.dtype) if class_weight.shape[0] else None
+    if class_weight is not None:
+        class_weight = class_weight.to(weight.dtype)
     # As the unfused loss does: the float32 buffer cast first, then scaled.
     offset = loss.tau * buffers["log_priors"].to(dtype)
     return _shifted_linear_loss(

@@ -135,11 +135,10 @@ def captured_head(layer):
 
     def forward(x):
         call.calls += 1
-        if normed:
-            call.input = F.normalize(x, dim=-1)
-            call.weight, call.bias = F.normalize(layer.weight, dim=-1), None
-        else:
-            call.input, call.weight, call.bias = x, layer.weight, layer.bias
+        operands = (
+            layer._linear_operands(x) if normed else (x, layer.weight, layer.bias)
+        )
+        call.input, call.weight, call.bias = operands
         shape = (*x.shape[:-1], layer.weight.shape[0])
         # float32, which mixed-precision wrappers (accelerate's) pass as it is.
         call.output = torch.zeros((), device=x.device).expand(shape)

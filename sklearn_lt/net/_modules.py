@@ -78,7 +78,11 @@ class NormedLinear(torch.nn.Module):
             self.weight.copy_(F.normalize(self.weight, dim=1))
 
     def forward(self, x):
-        return F.linear(F.normalize(x, dim=-1), F.normalize(self.weight, dim=-1))
+        return F.linear(*self._linear_operands(x))
+
+    def _linear_operands(self, x):
+        """``F.linear``'s input, weight and bias: unit rows of ``x`` and ``weight``."""
+        return F.normalize(x, dim=-1), F.normalize(self.weight, dim=-1), None
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}"
