@@ -46,11 +46,9 @@ Run: python benchmarks/bench_bias_decay.py [--quick] [--seeds 5] [--epochs 100]
      [--datasets digits-100 gaussians100-100]
 """
 
-import argparse
 import os
 import sys
 import time
-import warnings
 
 import numpy as np
 import torch
@@ -62,7 +60,7 @@ from _common import (
     progress,
     save_text,
 )
-from method_table import DATASETS, make_net
+from method_table import DATASETS, experiment_parser, experiment_settings, make_net
 from skorch.callbacks import Callback
 
 from sklearn_lt.metrics import balanced_error
@@ -265,34 +263,13 @@ def run(datasets, seeds, epochs, hidden, out_dir=RESULTS_DIR):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 seeds, fewer epochs")
-    parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
-    parser.add_argument("--epochs", type=int, default=None, help="training epochs")
-    parser.add_argument("--hidden", type=int, default=128, help="hidden units")
-    parser.add_argument(
-        "--datasets",
-        nargs="+",
-        choices=sorted(DATASETS),
-        default=None,
-        help="data sets (default: digits-100 and gaussians100-100; --quick: "
-        "digits-100)",
+    parser = experiment_parser(
+        __doc__.splitlines()[0],
+        "data sets (default: digits-100 and gaussians100-100; --quick: digits-100)",
     )
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    parser.add_argument("--out-dir", default=RESULTS_DIR, help="where results go")
     args = parser.parse_args(argv)
-    seeds = range(args.seeds or (3 if args.quick else 5))
-    epochs = args.epochs or (60 if args.quick else 100)
-    datasets = args.datasets or (
-        ["digits-100"] if args.quick else ["digits-100", "gaussians100-100"]
-    )
-    # Small nets: one thread is as fast as several (see method_table.py).
-    torch.set_num_threads(args.threads)
-    # The rarest digits-LT classes can be missing from a prediction.
-    warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
-    print(
-        f"# Bias decay: {len(seeds)} seeds, {epochs} epochs, MLP({args.hidden}); "
-        f"{machine_line()}\n"
+    seeds, epochs, datasets = experiment_settings(
+        args, "Bias decay", ["digits-100"], ["digits-100", "gaussians100-100"]
     )
     start = time.perf_counter()
     results = run(datasets, seeds, epochs, args.hidden, args.out_dir)

@@ -299,8 +299,9 @@ def save_figure(all_results, path):
     write_figure(fig, path)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def experiment_parser(description, datasets_help):
+    """The command line shared by the scripts that train the method table's nets."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="3 seeds, fewer epochs")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds")
     parser.add_argument("--epochs", type=int, default=None, help="training epochs")
@@ -310,17 +311,21 @@ def main(argv=None):
         nargs="+",
         choices=sorted(DATASETS),
         default=None,
-        help="data sets (default: all; --quick: the two digits ones)",
+        help=datasets_help,
     )
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--out-dir", default=RESULTS_DIR, help="where results go")
-    parser.add_argument("--no-figure", action="store_true", help="skip the figure")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def experiment_settings(args, title, quick_datasets, datasets):
+    """Seeds, epochs and data sets from ``experiment_parser``'s arguments.
+
+    Also sets torch's threads and prints the run's header line.
+    """
     seeds = range(args.seeds or (3 if args.quick else 5))
     epochs = args.epochs or (60 if args.quick else 100)
-    datasets = args.datasets or (
-        ["digits-100", "digits-10"] if args.quick else list(DATASETS)
-    )
+    datasets = args.datasets or (quick_datasets if args.quick else datasets)
     # These nets are small: one thread is as fast as several, and never stalls in
     # thread synchronisation when other processes share the cores.
     torch.set_num_threads(args.threads)
@@ -328,8 +333,21 @@ def main(argv=None):
     # them and sklearn's on classes absent from a prediction are expected.
     warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
     print(
-        f"# Method table: {len(seeds)} seeds, {epochs} epochs, MLP({args.hidden}); "
+        f"# {title}: {len(seeds)} seeds, {epochs} epochs, MLP({args.hidden}); "
         f"{machine_line()}\n"
+    )
+    return seeds, epochs, datasets
+
+
+def main(argv=None):
+    parser = experiment_parser(
+        __doc__.splitlines()[0],
+        "data sets (default: all; --quick: the two digits ones)",
+    )
+    parser.add_argument("--no-figure", action="store_true", help="skip the figure")
+    args = parser.parse_args(argv)
+    seeds, epochs, datasets = experiment_settings(
+        args, "Method table", ["digits-100", "digits-10"], list(DATASETS)
     )
     start = time.perf_counter()
     results = run(
