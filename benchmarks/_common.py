@@ -152,7 +152,7 @@ def digits_problem(imbalance_ratio, seed):
         X_pool, y_pool, test_size=1 / 7, stratify=y_pool, random_state=seed
     )
     rng = np.random.default_rng(seed)
-    X_lt, y_lt, _ = make_long_tailed(
+    X_lt, y_lt = make_long_tailed(
         X_pool,
         y_pool,
         imbalance_ratio,
@@ -191,7 +191,7 @@ def gaussians_problem(imbalance_ratio, seed, n_max=500, n_classes=100):
     X_pool, X_val, y_pool, y_val = train_test_split(
         X_pool, y_pool, test_size=n_val * n_classes, stratify=y_pool, random_state=seed
     )
-    X_lt, y_lt, _ = make_long_tailed(
+    X_lt, y_lt = make_long_tailed(
         X_pool, y_pool, imbalance_ratio, n_max=n_max, random_state=seed
     )
     return Problem(

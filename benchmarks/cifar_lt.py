@@ -301,7 +301,7 @@ def write_fake_cifar(root, dataset, n_train_per_class=20, n_test_per_class=5, se
 
 def long_tailed_train_set(X_train, y_train, imbalance_ratio=100, seed=0):
     """The exponential long-tailed subsample of the training set (CIFAR-LT)."""
-    X_lt, y_lt, _ = make_long_tailed(
+    X_lt, y_lt = make_long_tailed(
         X_train,
         y_train,
         imbalance_ratio=imbalance_ratio,

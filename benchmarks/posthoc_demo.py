@@ -73,7 +73,7 @@ def digits(seeds, imbalance_ratio):
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=0.4, stratify=y, random_state=seed
         )
-        X_lt, y_lt, _ = make_long_tailed(
+        X_lt, y_lt = make_long_tailed(
             X_train, y_train, imbalance_ratio, random_state=seed
         )
         counts = dict(zip(*np.unique(y_lt, return_counts=True), strict=True))

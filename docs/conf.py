@@ -4,7 +4,10 @@ Build with (from the repository root)::
 
     sphinx-build -W -b html docs docs/_build/html
 
-Everything here works offline: no intersphinx, no remote images, no theme package.
+The build and the built site work offline: no intersphinx, no remote images, and
+MathJax is served from the site itself (``sphinx-mathjax-offline``), not from a CDN.
+``tests/test_docs_offline.py`` opens the built pages in headless Chromium with the
+network off and checks that the formulas render and that no request leaves the site.
 """
 
 import os
@@ -31,6 +34,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # Copies MathJax 3 into _static/mathjax and points mathjax_path there.
+    "sphinx-mathjax-offline",
     "numpydoc",
 ]
 
@@ -64,13 +69,21 @@ numpydoc_attributes_as_param_list = True
 
 # -- HTML output --------------------------------------------------------------
 
-html_theme = "alabaster"
+html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-lt {release}"
 html_static_path = []
 html_theme_options = {
-    "description": "Long-tail learning via logit adjustment, for scikit-learn.",
-    "fixed_sidebar": True,
+    # The theme's defaults that reach outside the site are left off: no version
+    # switcher (a remote JSON file), no analytics, no icon links to load.
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "header_links_before_dropdown": 8,
+    "navbar_end": ["theme-switcher", "navbar-icon-links"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
 }
+html_context = {"default_mode": "light"}
+html_show_sourcelink = False
 
 
 # -- Inherited scikit-learn docstrings -------------------------------------------

@@ -130,6 +130,7 @@ def long_tailed_counts(
         "n_max": [Number(Integral, 1, None, closed="left"), None],
         "class_order": ["array-like", None],
         "random_state": ["random_state"],
+        "return_indices": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -143,6 +144,7 @@ def make_long_tailed(
     minority_fraction=0.5,
     class_order=None,
     random_state=None,
+    return_indices=False,
 ):
     """Subsample a data set to a long-tailed class profile.
 
@@ -179,6 +181,15 @@ def make_long_tailed(
     random_state : int, RandomState instance or None, default=None
         Seeds the choice of the kept examples.
 
+    return_indices : bool, default=False
+        Also return the positions of the kept rows, for subsampling other arrays
+        aligned with ``X`` (sample weights, groups, image files) the same way.
+
+        .. versionchanged:: 0.1
+           ``(X, y)`` by default, like scikit-learn's data makers; the positions,
+           which earlier development versions always returned third, now need
+           ``return_indices=True``.
+
     Returns
     -------
     X_long_tailed : same type as X
@@ -188,7 +199,8 @@ def make_long_tailed(
         Their labels.
 
     indices : ndarray of shape (n_kept,), dtype intp
-        Positions of the kept rows in ``X`` and ``y``, increasing.
+        Positions of the kept rows in ``X`` and ``y``, increasing. Only with
+        ``return_indices=True``.
 
     Raises
     ------
@@ -203,9 +215,12 @@ def make_long_tailed(
     >>> from sklearn_lt.datasets import make_long_tailed
     >>> X = np.arange(300).reshape(-1, 1)
     >>> y = np.repeat([0, 1, 2], 100)
-    >>> X_lt, y_lt, kept = make_long_tailed(X, y, imbalance_ratio=10, random_state=0)
+    >>> X_lt, y_lt = make_long_tailed(X, y, imbalance_ratio=10, random_state=0)
     >>> np.bincount(y_lt).tolist()
     [100, 31, 10]
+    >>> X_lt, y_lt, kept = make_long_tailed(
+    ...     X, y, imbalance_ratio=10, random_state=0, return_indices=True
+    ... )
     >>> bool((X_lt[:, 0] == kept).all())
     True
     """
@@ -262,7 +277,8 @@ def make_long_tailed(
         for code, count in zip(order, counts, strict=True)
     ]
     indices = np.sort(np.concatenate(kept)).astype(np.intp)
-    return _safe_indexing(X, indices), y[indices], indices
+    X_kept, y_kept = _safe_indexing(X, indices), y[indices]
+    return (X_kept, y_kept, indices) if return_indices else (X_kept, y_kept)
 
 
 @dataclass(frozen=True)

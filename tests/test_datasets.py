@@ -81,7 +81,9 @@ def test_bad_profile_arguments_are_rejected(kwargs, match):
 
 def test_make_long_tailed_keeps_the_profile_and_returns_the_kept_rows():
     X, y = _balanced()
-    X_lt, y_lt, kept = make_long_tailed(X, y, imbalance_ratio=10, random_state=0)
+    X_lt, y_lt, kept = make_long_tailed(
+        X, y, imbalance_ratio=10, random_state=0, return_indices=True
+    )
     assert_array_equal(np.bincount(y_lt), long_tailed_counts(50, 5, 10))
     assert_array_equal(X_lt, X[kept])
     assert_array_equal(y_lt, y[kept])
@@ -90,15 +92,18 @@ def test_make_long_tailed_keeps_the_profile_and_returns_the_kept_rows():
 
 def test_make_long_tailed_is_reproducible_and_seed_dependent():
     X, y = _balanced()
-    first = make_long_tailed(X, y, 10, random_state=3)[2]
-    assert_array_equal(first, make_long_tailed(X, y, 10, random_state=3)[2])
-    assert not np.array_equal(first, make_long_tailed(X, y, 10, random_state=4)[2])
+    def kept(seed):
+        return make_long_tailed(X, y, 10, random_state=seed, return_indices=True)[2]
+
+    first = kept(3)
+    assert_array_equal(first, kept(3))
+    assert not np.array_equal(first, kept(4))
 
 
 def test_class_order_chooses_the_head_and_string_labels_work():
     X, y = _balanced(n_classes=3)
     labels = np.array(["cat", "dog", "eel"])[y]
-    _, y_lt, _ = make_long_tailed(
+    _, y_lt = make_long_tailed(
         X, labels, 10, class_order=["eel", "cat", "dog"], random_state=0
     )
     values, counts = np.unique(y_lt, return_counts=True)
@@ -110,13 +115,24 @@ def test_n_max_defaults_to_the_smallest_class_and_sparse_and_pandas_are_indexed(
     X, y = _balanced()
     y = y[5:]  # class 0 now has 45 examples
     X = X[5:]
-    X_lt, _, kept = make_long_tailed(sp.csr_matrix(X), y, 2, random_state=0)
+    X_lt, _, kept = make_long_tailed(
+        sp.csr_matrix(X), y, 2, random_state=0, return_indices=True
+    )
     assert sp.issparse(X_lt)
     assert np.bincount(y[kept])[0] == 45
     frame = pd.DataFrame(X, columns=["a", "b"])
-    X_lt, _, kept = make_long_tailed(frame, y, 2, random_state=0)
+    X_lt, _, kept = make_long_tailed(frame, y, 2, random_state=0, return_indices=True)
     assert isinstance(X_lt, pd.DataFrame)
     assert_array_equal(X_lt.index, frame.index[kept])
+
+
+def test_make_long_tailed_returns_x_and_y_like_sklearns_data_makers():
+    X, y = _balanced()
+    result = make_long_tailed(X, y, 10, random_state=0)
+    assert isinstance(result, tuple) and len(result) == 2
+    X_lt, y_lt, kept = make_long_tailed(X, y, 10, random_state=0, return_indices=True)
+    assert_array_equal(result[0], X_lt)
+    assert_array_equal(result[1], y_lt)
 
 
 def test_make_long_tailed_errors_name_the_problem():

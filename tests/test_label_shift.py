@@ -202,10 +202,10 @@ def test_em_on_long_tailed_digits_approaches_the_target_prior_and_lowers_error()
         X_a, X_b, y_a, y_b = train_test_split(
             X, y, test_size=0.5, stratify=y, random_state=seed
         )
-        X_train, y_train, _ = make_long_tailed(
+        X_train, y_train = make_long_tailed(
             X_a, y_a, imbalance_ratio=10, random_state=seed
         )
-        X_new, y_new, _ = make_long_tailed(
+        X_new, y_new = make_long_tailed(
             X_b, y_b, imbalance_ratio=10, class_order=reversed_order, random_state=seed
         )
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))

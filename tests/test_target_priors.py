@@ -87,9 +87,9 @@ def test_known_target_prior_helps_on_long_tailed_digits():
         X_pool, X_held, y_pool, y_held = train_test_split(
             X, y, test_size=0.5, stratify=y, random_state=seed
         )
-        X_lt, y_lt, _ = make_long_tailed(X_pool, y_pool, 20, random_state=seed)
+        X_lt, y_lt = make_long_tailed(X_pool, y_pool, 20, random_state=seed)
         # Deployment: the held-out digits under the reversed tail.
-        X_new, y_new, _ = make_long_tailed(
+        X_new, y_new = make_long_tailed(
             X_held, y_held, 20, class_order=np.arange(10)[::-1], random_state=seed
         )
         target = np.bincount(y_new, minlength=10) / y_new.size
