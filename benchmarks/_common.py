@@ -18,6 +18,13 @@ from sklearn_lt.datasets import make_long_tailed
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
+# Results go to stdout, progress to stderr (flushed at once). Into a file or a pipe
+# stdout is block-buffered and its lines would land after progress lines printed
+# later; line buffering keeps the two streams in the order they were written.
+# (A stream replaced by a test harness may not be a TextIOWrapper.)
+if hasattr(sys.stdout, "reconfigure"):
+    sys.stdout.reconfigure(line_buffering=True)
+
 
 def progress(iterable, total=None, desc=""):
     """Yield from ``iterable``, drawing a progress bar with elapsed time on stderr.

@@ -467,8 +467,6 @@ def main(argv=None):
     repeats = args.repeats or (1 if args.quick else 3)
     datasets = args.datasets or (["digits-10"] if args.quick else list(DATASETS))
     black_box_keys = set(DATASETS) if args.blackbox_all else {"digits-10"}
-    # The rarest classes can be missing from a prediction on the test set.
-    warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
     print(f"# Decisions for the metric you have; {machine_line()}\n", flush=True)
     if args.quick:
         print(

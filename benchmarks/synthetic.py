@@ -313,7 +313,12 @@ def save_figure(per_method, separators, sample, bayes, path):
     )
     bars.set_yticks(positions, names)
     bars.invert_yaxis()
-    bars.set_xlabel("balanced error (%), mean ± std over seeds")
+    n_seeds = len(per_method[BAYES]["balanced"])
+    bars.set_xlabel(f"balanced error (%), mean ± std over {n_seeds} seeds")
+    bars.set_title(
+        f"balanced test error, rare class {MINORITY_PRIOR:.0%} of training "
+        f"(imbalance ratio {(1 - MINORITY_PRIOR) / MINORITY_PRIOR:.0f})"
+    )
 
     X, y = sample
     show = np.random.RandomState(0).permutation(len(y))[:3000]
@@ -339,7 +344,7 @@ def save_figure(per_method, separators, sample, bayes, path):
     plane.set_aspect("equal")
     plane.set_xlabel("x1")
     plane.set_ylabel("x2")
-    plane.set_title("separators, seed 0")
+    plane.set_title("the methods' separators on a training draw (seed 0)")
     plane.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     write_figure(fig, path, bbox_inches="tight")
 

@@ -48,11 +48,10 @@ from ._cost_sensitive import CostSensitiveClassifier
 from ._logits import LogitsClassifier
 from ._posthoc import LogitAdjustedClassifier, logit_adjust
 from ._tuning import LogitAdjustedClassifierCV, TunedAdjustmentClassifierCV
+from ._version import __version__
 from .label_shift import LabelShiftClassifier
 from .metrics import balanced_error, balanced_error_scorer
 from .report import error_report
-
-__version__ = "0.1.0.dev0"
 
 # Torch-backed names, imported on first access so that `import sklearn_lt` stays
 # free of torch: {public name: (module, attribute or None for the module)}.

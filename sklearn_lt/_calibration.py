@@ -26,6 +26,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import _fit_context
+from ._doc_link import DocLinkMixin
 from ._validation import Choice, check_labels, preview
 
 __all__ = ["LogitCalibrator"]
@@ -69,7 +70,7 @@ def _negative_log_likelihood(params, method, logits, codes):
     return loss, np.concatenate([grad_scale, grad_bias])
 
 
-class LogitCalibrator(TransformerMixin, BaseEstimator):
+class LogitCalibrator(DocLinkMixin, TransformerMixin, BaseEstimator):
     r"""Temperature, bias-corrected temperature or vector scaling of logits.
 
     A calibrator of a classifier's scores, fitted by log-loss on labelled rows
@@ -144,6 +145,9 @@ class LogitCalibrator(TransformerMixin, BaseEstimator):
     >>> calibrator.transform(3 * logits).shape
     (5000, 3)
     """
+
+    # Documented (docs/api.rst) under its public name, in label_shift.
+    _doc_link_public_module = "sklearn_lt.label_shift"
 
     _parameter_constraints: dict = {
         "method": [

@@ -20,6 +20,7 @@ from ._compat import (
     check_same_namespace,
     move_to,
 )
+from ._doc_link import DocLinkMixin
 from ._namespace import array_namespace, log_softmax_rows, softmax_rows, to_namespace
 from ._validation import (
     check_labels,
@@ -58,7 +59,7 @@ def _numeric(classes):
     return np.issubdtype(classes.dtype, np.number) or classes.dtype == np.bool_
 
 
-class LogitsClassifier(ClassifierMixin, BaseEstimator):
+class LogitsClassifier(DocLinkMixin, ClassifierMixin, BaseEstimator):
     r"""A classifier whose input ``X`` is already its logits, computed elsewhere.
 
     For logits (or log-probabilities) that another model computed, e.g. a network

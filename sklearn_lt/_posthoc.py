@@ -58,6 +58,7 @@ from ._compat import (
     validate_parameter_constraints,
     validate_params,
 )
+from ._doc_link import DocLinkMixin
 from ._namespace import (
     array_namespace,
     check_numpy_estimator,
@@ -581,7 +582,9 @@ def _labels_for(y, labels, place):
     return to_namespace(labels, *place)
 
 
-class _BaseLogitAdjuster(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class _BaseLogitAdjuster(
+    DocLinkMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator
+):
     """Shared machinery: priors, scores, adjusted predictions, routing, tags.
 
     Subclasses set ``estimator_`` (through :meth:`_set_fitted`) and say what a

@@ -47,6 +47,7 @@ from ._compat import (
     validate_parameter_constraints,
     validate_params,
 )
+from ._doc_link import DocLinkMixin
 from ._namespace import check_numpy_estimator
 from ._posthoc import _BaseLogitAdjuster
 from ._validation import (
@@ -879,7 +880,9 @@ def _same(value, fitted):
     return isinstance(value, plain) and isinstance(fitted, plain) and value == fitted
 
 
-class LabelShiftClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class LabelShiftClassifier(
+    DocLinkMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator
+):
     r"""A classifier that adapts to the class priors of unlabelled deployment data.
 
     Under label shift the class-conditional distributions :math:`p(x \mid y)`

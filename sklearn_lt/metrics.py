@@ -273,11 +273,8 @@ def balanced_error(y_true, y_pred, *, sample_weight=None):
         \mathrm{BER}(h) = \frac{1}{C} \sum_{i=1}^{C} \mathbb{P}(y \neq h(x) \mid y = i)
 
     It treats every class as equally important however rare it is, and equals
-    ``1 - balanced_accuracy_score(y_true, y_pred)``. Lower is better.
-
-    As in :func:`sklearn.metrics.balanced_accuracy_score`, the mean runs over the
-    classes present in ``y_true``; a class that only appears in ``y_pred`` is left
-    out, with a warning.
+    ``1 - balanced_accuracy_score(y_true, y_pred)``. Lower is better. The mean
+    runs over the classes present in ``y_true`` (see Notes).
 
     Parameters
     ----------
@@ -300,32 +297,45 @@ def balanced_error(y_true, y_pred, *, sample_weight=None):
     per_class_error : The error of each class.
     many_medium_few_error : The error of frequent, medium and rare classes.
 
+    Notes
+    -----
+    :math:`C` counts the classes that have examples in ``y_true``: a class with
+    none has no error rate to measure, so it is left out of the mean. Predicting
+    it is still a mistake, counted in the error of the example's true class. Like
+    :func:`sklearn.metrics.balanced_accuracy_score`, then, but without its
+    warning "y_pred contains classes not in y_true": in long-tailed data this is
+    the normal case of a cross-validation fold or a test set that holds no
+    example of a rare class (a class with fewer examples than folds misses some
+    folds even when they are stratified), and the value is well defined. A search
+    scored by :data:`balanced_error_scorer` would otherwise warn for every fold
+    of every candidate. To see which classes a value averages over, call
+    :func:`per_class_error` with ``labels``: it gives NaN for the classes left out.
+
     Examples
     --------
     >>> from sklearn_lt.metrics import balanced_error
     >>> y_true = [0, 0, 0, 0, 1]
     >>> balanced_error(y_true, [0, 0, 0, 0, 0])  # always predict the head class
     0.5
+    >>> # Class 2 has no example: the mean is over classes 0 and 1, and predicting
+    >>> # class 2 for a 0 is an error of class 0, (1/4 + 0) / 2.
+    >>> balanced_error(y_true, [0, 0, 0, 2, 1])
+    0.125
     """
     return float(np.mean(_errors_of_true_classes(y_true, y_pred, sample_weight)))
 
 
 def _errors_of_true_classes(y_true, y_pred, sample_weight):
-    """Per-class errors of the classes in ``y_true``; warns of classes only predicted.
+    """Per-class errors of the classes in ``y_true`` (see balanced_error's Notes).
 
-    Called from a public metric: the warning points past it and its parameter
-    validation, at the metric's caller.
+    A class only predicted has no example, so its error is NaN: it is dropped,
+    deliberately and silently, while its predictions stay errors of the true class.
     """
     errors = per_class_error(y_true, y_pred, sample_weight=sample_weight)
     # With an array API input, the per-class errors (n_classes numbers, not the
     # n_samples labels) come to the host for the float that the metric returns.
     errors = move_to(errors, xp=np, device="cpu")
-    seen = ~np.isnan(errors)
-    if not np.all(seen):
-        warnings.warn(
-            "y_pred contains classes not in y_true", UserWarning, stacklevel=4
-        )
-    return errors[seen]
+    return errors[~np.isnan(errors)]
 
 
 balanced_error_scorer = make_scorer(balanced_error, greater_is_better=False)
@@ -334,6 +344,10 @@ balanced_error_scorer.__doc__ = """Negated balanced error, for ``scoring=``.
 Like scikit-learn's ``neg_log_loss``, it returns the *negated* error so that greater
 is better: ``GridSearchCV(..., scoring=balanced_error_scorer)`` picks the parameters
 with the lowest balanced error, and its ``best_score_`` is minus that error.
+
+A validation fold without any example of a rare class is scored over the classes it
+holds, silently: predictions of the missing class count as errors of the true
+classes (see the Notes of :func:`balanced_error`).
 """
 
 

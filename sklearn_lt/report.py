@@ -15,7 +15,7 @@ from ._evaluation import (
     estimator_predictions,
     named_predictions,
 )
-from .metrics import balanced_error, many_medium_few_error
+from .metrics import _BANDS, balanced_error, frequency_bands, many_medium_few_error
 
 __all__ = ["ErrorReport", "error_report", "error_report_from_predictions"]
 
@@ -25,13 +25,20 @@ class ErrorReport:
 
     Rows are models, columns the errors, all fractions between 0 and 1 (NaN where a
     band has no class in the test labels). ``str(report)`` shows them as
-    percentages. Build one with :func:`error_report` or
+    percentages, with the number of classes of each band in its header: "few (3)"
+    is the mean error of 3 classes. Build one with :func:`error_report` or
     :func:`error_report_from_predictions`.
 
     Parameters
     ----------
     rows : dict
         ``{model name: {column: error}}``, with every column of ``columns``.
+
+    n_classes : dict, default=None
+        ``{band: number of classes}`` for ``"many"``, ``"medium"`` and ``"few"``:
+        how many classes each band's error averages over, i.e. the classes of the
+        band that have examples in the test labels (the same for every model).
+        None leaves the numbers out.
 
     Attributes
     ----------
@@ -43,28 +50,40 @@ class ErrorReport:
     rows : dict
         ``{model name: {column: error}}``.
 
+    n_classes : dict or None
+        ``{band: number of classes}``, shown in the band headers.
+
     Examples
     --------
     >>> from sklearn_lt.report import ErrorReport
     >>> row = {"error": 0.1, "balanced_error": 0.25, "many": 0.05, "medium": 0.2,
     ...        "few": float("nan")}
-    >>> ErrorReport({"ERM": row})
-    model   error  balanced_error   many  medium  few
-    ERM    10.00%          25.00%  5.00%  20.00%    -
+    >>> ErrorReport({"ERM": row}, n_classes={"many": 2, "medium": 3, "few": 0})
+    model   error  balanced_error  many (2)  medium (3)  few (0)
+    ERM    10.00%          25.00%     5.00%      20.00%        -
     """
 
     columns = ("error", "balanced_error", "many", "medium", "few")
 
-    def __init__(self, rows):
+    def __init__(self, rows, n_classes=None):
         self.rows = rows
+        self.n_classes = n_classes
 
     @staticmethod
     def _percent(value):
         return "-" if np.isnan(value) else f"{100 * value:.2f}%"
 
+    def _header(self):
+        """The column names, each band's with its number of classes."""
+        counts = self.n_classes or {}
+        return [
+            f"{column} ({counts[column]})" if column in counts else column
+            for column in self.columns
+        ]
+
     def _cells(self):
         """Header and rows of the table as strings."""
-        header = ["model", *self.columns]
+        header = ["model", *self._header()]
         body = [
             [str(name), *(self._percent(row[c]) for c in self.columns)]
             for name, row in self.rows.items()
@@ -96,8 +115,9 @@ class ErrorReport:
         >>> from sklearn_lt.report import ErrorReport
         >>> row = {"error": 0.1, "balanced_error": 0.25, "many": 0.05,
         ...        "medium": 0.2, "few": 0.5}
-        >>> print(ErrorReport({"ERM": row}).to_markdown())
-        | model | error | balanced_error | many | medium | few |
+        >>> report = ErrorReport({"ERM": row}, {"many": 2, "medium": 3, "few": 1})
+        >>> print(report.to_markdown())
+        | model | error | balanced_error | many (2) | medium (3) | few (1) |
         |:--|--:|--:|--:|--:|--:|
         | ERM | 10.00% | 25.00% | 5.00% | 20.00% | 50.00% |
         """
@@ -136,17 +156,23 @@ class ErrorReport:
         Returns
         -------
         frame : pandas.DataFrame
-            One row per model (index named "model"), one column per error.
+            One row per model (index named "model"), one column per error (named
+            as in ``columns``, so ``frame["few"]`` is the "few" errors). The
+            number of classes of each band is in ``frame.attrs["n_classes"]``.
 
         Examples
         --------
         >>> from sklearn_lt.report import ErrorReport
         >>> row = {"error": 0.1, "balanced_error": 0.25, "many": 0.05,
         ...        "medium": 0.2, "few": 0.5}
-        >>> ErrorReport({"ERM": row}).to_frame()
+        >>> report = ErrorReport({"ERM": row}, {"many": 2, "medium": 3, "few": 1})
+        >>> frame = report.to_frame()
+        >>> frame
              error  balanced_error  many  medium  few
         model
         ERM    0.1            0.25  0.05     0.2  0.5
+        >>> frame.attrs["n_classes"]
+        {'many': 2, 'medium': 3, 'few': 1}
         """
         try:
             import pandas as pd
@@ -159,6 +185,8 @@ class ErrorReport:
             self.to_dict(), orient="index", columns=list(self.columns)
         )
         frame.index.name = "model"
+        if self.n_classes is not None:
+            frame.attrs["n_classes"] = dict(self.n_classes)
         return frame
 
 
@@ -196,7 +224,8 @@ def error_report_from_predictions(
     Returns
     -------
     report : ErrorReport
-        One row per model.
+        One row per model, and the number of classes each band's error averages
+        over (the band's classes with examples in ``y_true``) in ``n_classes``.
 
     See Also
     --------
@@ -211,13 +240,16 @@ def error_report_from_predictions(
     >>> error_report_from_predictions(
     ...     y_true, y_pred, class_counts={0: 500, 1: 50, 2: 5}
     ... )
-    model      error  balanced_error    many  medium      few
-    ERM       37.50%          50.00%   0.00%  50.00%  100.00%
-    adjusted  25.00%          25.00%  25.00%   0.00%   50.00%
+    model      error  balanced_error  many (1)  medium (1)  few (1)
+    ERM       37.50%          50.00%     0.00%      50.00%  100.00%
+    adjusted  25.00%          25.00%    25.00%       0.00%   50.00%
     """
     y_true, y_pred, labels, counts = named_predictions(
         y_true, y_pred, class_counts, labels
     )
+    # The classes each band's error averages over: those with test examples.
+    tested = frequency_bands(counts, thresholds=thresholds)[np.isin(labels, y_true)]
+    n_classes = {band: int(np.sum(tested == band)) for band in _BANDS}
     rows = {}
     for name, pred in y_pred.items():
         bands = many_medium_few_error(
@@ -228,7 +260,7 @@ def error_report_from_predictions(
             "balanced_error": balanced_error(y_true, pred),
             **bands,
         }
-    return ErrorReport(rows)
+    return ErrorReport(rows, n_classes)
 
 
 @validate_params(

@@ -1,13 +1,20 @@
 """scikit-learn's own estimator checks on every public estimator."""
 
+import inspect
+import re
+from pathlib import Path
+
 import pytest
+from sklearn.base import BaseEstimator
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils import estimator_html_repr
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import sklearn_lt
 from sklearn_lt import (
     CostSensitiveClassifier,
     LabelShiftClassifier,
@@ -15,7 +22,14 @@ from sklearn_lt import (
     LogitAdjustedClassifierCV,
     LogitsClassifier,
     TunedAdjustmentClassifierCV,
+    datasets,
+    label_shift,
+    metrics,
+    plotting,
+    priors,
+    report,
 )
+from sklearn_lt._doc_link import docs_version
 from sklearn_lt.label_shift import LogitCalibrator
 
 ESTIMATORS = [
@@ -168,3 +182,88 @@ def _expected_failed_checks(estimator):
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# --- the HTML repr links each estimator to its API page -----------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+_PUBLIC_MODULES = (sklearn_lt, datasets, label_shift, metrics, plotting, priors, report)
+
+
+def _autosummary_pages():
+    """``{public name: page}`` of every entry of docs/api.rst's autosummary tables."""
+    pages, module, in_table = {}, None, False
+    for line in (DOCS / "api.rst").read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"\.\. module:: (\S+)$", line):
+            module = match[1]
+        elif line.startswith(".. autosummary::"):
+            in_table = True
+        elif in_table and (match := re.match(r"   (\w+)$", line)):
+            name = f"{module}.{match[1]}"
+            pages[name] = f"generated/{name}.html"
+        elif in_table and line and not line.startswith("   "):
+            in_table = False
+    return pages
+
+
+def _public_estimator_classes():
+    """Every BaseEstimator subclass a public module exports (torch-free ones)."""
+    found = {}
+    for module in _PUBLIC_MODULES:
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, type) and issubclass(value, BaseEstimator):
+                found[value.__name__] = value
+    return sorted(found.values(), key=lambda cls: cls.__name__)
+
+
+def _instance(cls):
+    """An instance of ``cls``, with a classifier for a required ``estimator``."""
+    required = inspect.signature(cls).parameters.get("estimator")
+    if required is not None and required.default is inspect.Parameter.empty:
+        return cls(LogisticRegression())
+    return cls()
+
+
+def test_the_public_estimators_are_found():
+    # The walk below must not pass by finding nothing: these are known to be public.
+    names = {cls.__name__ for cls in _public_estimator_classes()}
+    assert {type(e).__name__ for e in ESTIMATORS} <= names
+    assert "LogitAdjustedNet" not in names  # torch-backed, linked by sklearn_lt.net
+
+
+@pytest.mark.parametrize("cls", _public_estimator_classes(), ids=lambda c: c.__name__)
+def test_html_repr_links_to_the_estimators_api_page(cls):
+    estimator = _instance(cls)
+    pages = _autosummary_pages()
+    link = estimator._get_doc_link()
+
+    version = "latest" if ".dev" in sklearn_lt.__version__ else sklearn_lt.__version__
+    base = f"https://sklearn-lt.readthedocs.io/en/{version}/"
+    assert link.startswith(base), link
+    page = link[len(base) :]
+    assert page in pages.values(), f"{link} is not a page of docs/api.rst"
+    documented = next(name for name, p in pages.items() if p == page)
+    assert documented.rsplit(".", 1)[1] == cls.__name__
+    assert f'href="{link}"' in estimator_html_repr(estimator)
+
+
+def test_a_private_subclass_links_to_its_public_base_and_a_users_to_nothing():
+    from sklearn_lt._tuning import _FoldAdjuster
+
+    public = LogitAdjustedClassifier(LogisticRegression())._get_doc_link()
+    assert _FoldAdjuster(LogisticRegression())._get_doc_link() == public
+
+    class UsersAdjuster(LogitAdjustedClassifier):
+        pass
+
+    # Defined here, outside sklearn_lt: scikit-learn's rule gives it no link.
+    assert UsersAdjuster(LogisticRegression())._get_doc_link() == ""
+
+
+@pytest.mark.parametrize(
+    "version, slug",
+    [("0.1.0.dev0", "latest"), ("0.2.0+g1a2b3c", "latest"), ("0.2.0", "0.2.0")],
+)
+def test_a_development_version_links_to_the_latest_docs(version, slug):
+    assert docs_version(version) == slug

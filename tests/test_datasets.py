@@ -92,6 +92,7 @@ def test_make_long_tailed_keeps_the_profile_and_returns_the_kept_rows():
 
 def test_make_long_tailed_is_reproducible_and_seed_dependent():
     X, y = _balanced()
+
     def kept(seed):
         return make_long_tailed(X, y, 10, random_state=seed, return_indices=True)[2]
 

@@ -1,8 +1,15 @@
+import warnings
+
 import numpy as np
 import pytest
+from _data import gaussian_classes
 from numpy.testing import assert_allclose
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import KFold, cross_val_score
 
+from sklearn_lt import LogitAdjustedClassifier
 from sklearn_lt.metrics import (
     balanced_error,
     balanced_error_scorer,
@@ -48,15 +55,45 @@ def test_per_class_error_matches_numpy_with_string_labels():
     assert_allclose(per_class_error(y_true, y_pred, sample_weight=w), expected)
 
 
-def test_class_only_in_y_pred_is_left_out_with_a_warning_like_sklearn():
+def test_class_only_in_y_pred_is_left_out_silently_with_sklearns_value():
     y_true = [0, 0, 1, 1]
     y_pred = [0, 2, 1, 1]
     assert_allclose(per_class_error(y_true, y_pred), [0.5, 0.0, np.nan])
-    with pytest.warns(UserWarning, match="y_pred contains classes not in y_true"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         ours = balanced_error(y_true, y_pred)
+    # scikit-learn warns of the same case; the value is the same.
     with pytest.warns(UserWarning, match="y_pred contains classes not in y_true"):
         theirs = 1 - balanced_accuracy_score(y_true, y_pred)
+    # (0.5 + 0) / 2: the prediction of class 2 is an error of class 0.
     assert ours == pytest.approx(theirs) == pytest.approx(0.25)
+
+
+def test_cross_val_score_with_the_rarest_class_missing_from_folds_does_not_warn():
+    # "fox" has 3 training examples: 5 folds leave it out of at least two.
+    X, y, _, _ = gaussian_classes(seed=3, counts=(300, 120, 60, 25, 12, 3))
+    model = LogitAdjustedClassifier(LogisticRegression())
+    cv = KFold(5, shuffle=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = cross_val_score(
+            model, X, y, cv=cv, scoring=balanced_error_scorer, error_score="raise"
+        )
+
+    expected, folds_without_fox, predicted_absent = [], 0, False
+    for train, test in cv.split(X, y):
+        y_pred = clone(model).fit(X[train], y[train]).predict(X[test])
+        present = np.unique(y[test])
+        folds_without_fox += "fox" not in present
+        predicted_absent |= bool(np.setdiff1d(y_pred, present).size)
+        # Independent float64 evaluation: mean recall error over present classes.
+        errors = [np.mean(y_pred[y[test] == c] != c) for c in present]
+        expected.append(-np.mean(errors))
+    # The case under test happens: a fold's model predicts a class it lacks.
+    assert folds_without_fox >= 2
+    assert predicted_absent
+    # Means of ratios of counts along two code paths: ~eps apart.
+    assert_allclose(scores, expected)
 
 
 def test_always_predicting_the_head_class_has_balanced_error_one_minus_one_over_c():

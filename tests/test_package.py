@@ -170,8 +170,10 @@ def test_the_package_has_no_import_cycle():
 # above). A new module must be given a floor here: that is the design decision.
 FLOORS = {
     "sklearn_lt._compat": 0,
+    "sklearn_lt._version": 0,
     "sklearn_lt._validation": 1,
     "sklearn_lt._namespace": 1,
+    "sklearn_lt._doc_link": 1,
     "sklearn_lt.priors": 2,
     "sklearn_lt.metrics": 2,
     "sklearn_lt.datasets": 2,

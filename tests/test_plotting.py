@@ -7,15 +7,21 @@ import numpy as np
 import pytest
 from _data import gaussian_classes
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 pytest.importorskip("matplotlib")
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 
 from sklearn_lt import LogitAdjustedClassifier  # noqa: E402
+from sklearn_lt.metrics import balanced_error_scorer  # noqa: E402
 from sklearn_lt.plotting import PerClassErrorDisplay, TauCurveDisplay  # noqa: E402
 
 
@@ -179,7 +185,8 @@ def test_from_estimator_with_a_plain_classifier_needs_class_counts():
         model, X_test, y_test, class_counts=dict(zip(names, counts, strict=True))
     )
     expected = _numpy_per_class_error(y_test, model.predict(X_test), names)
-    assert_allclose(display.lines_["model"].get_ydata(), expected)
+    # A single estimator's line is named after its class, as in scikit-learn.
+    assert_allclose(display.lines_["LogisticRegression"].get_ydata(), expected)
 
 
 @pytest.mark.parametrize(
@@ -234,6 +241,145 @@ def test_importing_plotting_and_report_does_not_import_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_second_display_on_the_same_axes_adds_its_line_and_no_more_bars():
+    # The bug of issue 18: both lines read "model", and the bars, spans and band
+    # names were drawn twice (a second twin axes of bars).
+    rng = np.random.default_rng(3)
+    labels = np.array(["ant", "bee", "cat", "dog"])
+    counts = {"ant": 400, "bee": 60, "cat": 15, "dog": 4}
+    y_true = labels[rng.integers(0, 4, size=120)]
+    erm = np.where(rng.random(120) < 0.6, y_true, "ant")
+    adjusted = np.where(rng.random(120) < 0.7, y_true, "dog")
+    first = PerClassErrorDisplay.from_predictions(
+        y_true, erm, class_counts=counts, name="ERM"
+    )
+    second = PerClassErrorDisplay.from_predictions(
+        y_true, adjusted, class_counts=counts, name="adjusted", ax=first.ax_
+    )
+
+    ax = first.ax_
+    assert second.ax_ is ax and second.counts_ax_ is first.counts_ax_
+    assert ax.figure.axes == [ax, first.counts_ax_]  # no second twin
+    assert len(first.counts_ax_.containers) == 1  # one set of bars
+    assert len(first.counts_ax_.patches) == 4 + 3  # 4 bars and 3 band spans
+    assert sorted(t.get_text() for t in ax.texts) == ["Few", "Many", "Medium"]
+    assert second.spans_ == first.spans_
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["ERM", "adjusted"]
+    order = ["ant", "bee", "cat", "dog"]
+    for display, name, pred in ((first, "ERM", erm), (second, "adjusted", adjusted)):
+        expected = _numpy_per_class_error(y_true, pred, order)
+        assert_allclose(display.lines_[name].get_ydata(), expected)  # ratios: ~eps
+    # Two lines of two colours.
+    assert first.lines_["ERM"].get_color() != second.lines_["adjusted"].get_color()
+
+
+def test_a_cleared_axes_gets_its_bars_drawn_again():
+    counts = [50, 5]
+    display = PerClassErrorDisplay.from_predictions(
+        [0, 1], [0, 1], class_counts=counts, show_counts=False
+    )
+    display.ax_.cla()
+    again = PerClassErrorDisplay.from_predictions(
+        [0, 1], [0, 0], class_counts=counts, ax=display.ax_
+    )
+    assert again.counts_ax_ is not None
+    assert sorted(again.spans_) == ["few", "medium"]
+
+
+def test_a_display_of_other_classes_on_the_same_axes_is_refused():
+    display = PerClassErrorDisplay.from_predictions(
+        ["a", "b"], ["a", "b"], class_counts={"a": 50, "b": 5}
+    )
+    with pytest.raises(ValueError, match=r"already shows .* \['a', 'b'\].*another ax"):
+        PerClassErrorDisplay.from_predictions(
+            ["a", "c"], ["a", "c"], class_counts={"a": 50, "c": 5}, ax=display.ax_
+        )
+    with pytest.raises(ValueError, match=r"thresholds \(20, 100\).*\(2, 100\)"):
+        PerClassErrorDisplay.from_predictions(
+            ["a", "b"],
+            ["a", "b"],
+            class_counts={"a": 50, "b": 5},
+            thresholds=(2, 100),
+            ax=display.ax_,
+        )
+
+
+def test_from_estimator_names_one_estimator_after_its_class_or_name():
+    X_train, y_train, X_test, y_test = _long_tailed()
+    clf = LogitAdjustedClassifier(LogisticRegression()).fit(X_train, y_train)
+    display = PerClassErrorDisplay.from_estimator(clf, X_test, y_test)
+    assert list(display.lines_) == ["LogitAdjustedClassifier"]
+
+    # One estimator at a time on one axes, each with its name (the plain model has
+    # no class_counts_: pass them).
+    counts = dict(zip(clf.classes_, clf.class_counts_, strict=True))
+    _, ax = plt.subplots()
+    for name, model in (("ERM", clf.estimator_), ("adjusted", clf)):
+        PerClassErrorDisplay.from_estimator(
+            model, X_test, y_test, class_counts=counts, name=name, ax=ax
+        )
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ERM", "adjusted"]
+    assert len(ax.figure.axes) == 2
+
+
+@pytest.mark.parametrize("method", ["from_predictions", "from_estimator"])
+def test_name_with_a_dict_of_models_is_refused(method):
+    X_train, y_train, X_test, y_test = _long_tailed()
+    clf = LogitAdjustedClassifier(LogisticRegression()).fit(X_train, y_train)
+    if method == "from_estimator":
+        call = PerClassErrorDisplay.from_estimator
+        args = ({"a": clf}, X_test, y_test)
+    else:
+        call = PerClassErrorDisplay.from_predictions
+        args = (y_test, {"a": clf.predict(X_test)})
+    counts = dict(zip(clf.classes_, clf.class_counts_, strict=True))
+    with pytest.raises(ValueError, match=r"name='m' names a single model.*\['a'\]"):
+        call(*args, class_counts=counts, name="m")
+
+
+def _rarest_bars_under_the_legend(display):
+    """Whether the legend's box meets a bar of the rarest quarter of the classes."""
+    figure = display.figure_
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    legend = display.ax_.get_legend().get_window_extent(renderer)
+    axes_box = display.ax_.get_window_extent(renderer)
+    (bars,) = display.counts_ax_.containers
+    n_rare = max(1, len(bars) // 4)
+    # A bar from 0 on a log axis extends far below the axes: clip it to them.
+    rare = [
+        Bbox.intersection(bar.get_window_extent(renderer), axes_box)
+        for bar in list(bars)[-n_rare:]
+    ]
+    return any(box is not None and legend.overlaps(box) for box in rare)
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        [500, 200, 80, 30, 10, 3],  # the paper's bands, a steep tail
+        [1000, 900, 800, 700, 600],  # flat: the rarest bars are tall too
+        [300, 5],
+        np.geomspace(2000, 2, 40).astype(int),  # no tick labels
+    ],
+    ids=["steep", "flat", "two", "forty"],
+)
+def test_the_legend_stays_off_the_rarest_classes_bars(counts):
+    n = len(counts)
+    # Errors rise towards the tail, as they do: the tail's points sit high.
+    errors = {f"model {k}": np.linspace(0.05, 0.95, n) ** (k + 1) for k in range(3)}
+    display = PerClassErrorDisplay(
+        errors=errors, class_counts=counts, classes=np.arange(n)
+    ).plot()
+    assert not _rarest_bars_under_the_legend(display)
+    # What loc="best" did in the steep case: it sees no bars (they are on the
+    # twin axes) and puts the legend over the rarest ones.
+    if n == 6:
+        display.ax_.legend(loc="best")
+        assert _rarest_bars_under_the_legend(display)
 
 
 # -- TauCurveDisplay -----------------------------------------------------------
@@ -361,5 +507,130 @@ def test_tau_curve_bad_input_says_what_was_received(taus, errors, metrics, match
 
 
 def test_tau_curve_from_cv_results_needs_a_tau_entry():
-    with pytest.raises(ValueError, match=r"with a 'tau' entry; got dict with keys"):
+    with pytest.raises(ValueError, match=r"no tau to plot against.*got keys"):
         TauCurveDisplay.from_cv_results({"mean_test_error": np.zeros(3)})
+
+
+TAUS = [0.0, 0.5, 1.0, 1.5, 2.0]
+
+
+def _numpy_cv_balanced_error(X, y, tau, cv):
+    """Independent float64 evaluation: mean over splits of the per-split BER."""
+    out = []
+    for train, test in cv.split(X, y):
+        model = LogitAdjustedClassifier(LogisticRegression(), tau=tau)
+        y_pred = model.fit(X[train], y[train]).predict(X[test])
+        present = np.unique(y[test])
+        out.append(np.mean([np.mean(y_pred[y[test] == c] != c) for c in present]))
+    return np.mean(out)
+
+
+def test_tau_curve_of_a_plain_grid_search_plots_its_scores_honestly():
+    X, y, _, _ = _long_tailed()
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    search = GridSearchCV(
+        LogitAdjustedClassifier(LogisticRegression()),
+        {"tau": TAUS},
+        scoring=balanced_error_scorer,
+        cv=cv,
+    ).fit(X, y)
+    display = TauCurveDisplay.from_estimator(search)
+
+    assert list(display.lines_) == ["score"]
+    line = display.lines_["score"]
+    assert_allclose(line.get_xdata(), TAUS)
+    # The scores as recorded, greater is better: minus the balanced error.
+    expected = [-_numpy_cv_balanced_error(X, y, tau, cv) for tau in TAUS]
+    assert_allclose(line.get_ydata(), expected)  # means of count ratios: ~eps
+    assert display.ax_.get_ylabel() == "score (greater is better)"
+    best = TAUS[int(np.argmax(expected))]
+    assert search.best_params_["tau"] == best
+    assert_allclose(display.best_tau_line_.get_xdata(), [best, best])
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend == ["score", f"best tau = {best:g}"]
+
+
+def test_tau_curve_of_a_multi_metric_search_over_a_pipeline_step():
+    X, y, _, _ = _long_tailed()
+    pipeline = make_pipeline(
+        StandardScaler(), LogitAdjustedClassifier(LogisticRegression())
+    )
+    scoring = {"balanced_error": balanced_error_scorer, "accuracy": "accuracy"}
+    search = GridSearchCV(
+        pipeline,
+        {"logitadjustedclassifier__tau": TAUS},
+        scoring=scoring,
+        refit="balanced_error",
+        cv=3,
+    ).fit(X, y)
+    display = TauCurveDisplay.from_estimator(search, name="LR")
+
+    # A scorer named like an error is still a score: renamed, never an "error".
+    assert list(display.lines_) == ["balanced_error_score", "accuracy"]
+    results = search.cv_results_
+    assert_allclose(
+        display.lines_["balanced_error_score"].get_ydata(),
+        results["mean_test_balanced_error"],
+    )
+    assert_allclose(
+        display.lines_["accuracy"].get_ydata(), results["mean_test_accuracy"]
+    )
+    best = search.best_params_["logitadjustedclassifier__tau"]
+    assert_allclose(display.best_tau_line_.get_xdata(), [best, best])
+    assert display.ax_.get_ylabel() == "score (greater is better)"
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend == [
+        "LR: balanced error score",
+        "LR: accuracy",
+        f"LR: best tau = {best:g}",
+    ]
+
+    # Without refit, a multi-metric search has no best_params_: no line.
+    unrefitted = clone(search).set_params(refit=False).fit(X, y)
+    assert not hasattr(unrefitted, "best_params_")
+    assert TauCurveDisplay.from_estimator(unrefitted).best_tau_line_ is None
+
+
+def test_tau_curve_refuses_a_search_that_is_not_over_tau_alone():
+    X, y, _, _ = _long_tailed()
+    over_c = GridSearchCV(
+        LogitAdjustedClassifier(LogisticRegression()),
+        {"estimator__C": [0.1, 1.0]},
+        cv=2,
+    ).fit(X, y)
+    with pytest.raises(ValueError, match=r"no tau to plot against.*'param_tau'"):
+        TauCurveDisplay.from_estimator(over_c)
+
+    both = GridSearchCV(
+        LogitAdjustedClassifier(LogisticRegression()),
+        {"tau": [0.0, 1.0], "estimator__C": [0.1, 1.0]},
+        cv=2,
+    ).fit(X, y)
+    with pytest.raises(ValueError, match=r"also varies \['param_estimator__C'\]"):
+        TauCurveDisplay.from_cv_results(both.cv_results_)
+
+
+def test_tau_curves_of_two_models_on_one_axes_carry_their_names():
+    _, ax = plt.subplots()
+    for name, seed in (("ERM", 0), ("balanced", 1)):
+        TauCurveDisplay.from_cv_results(
+            _cv_results(seed=seed),
+            best_tau=1.0,
+            name=name,
+            ax=ax,
+            metrics=["balanced_error"],
+        )
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [
+        "ERM: balanced error",
+        "ERM: best tau = 1",
+        "balanced: balanced error",
+        "balanced: best tau = 1",
+    ]
+
+
+def test_tau_curve_mixing_errors_and_the_score_labels_both():
+    display = TauCurveDisplay.from_cv_results(
+        _cv_results(), metrics=["balanced_error", "score"]
+    )
+    assert display.ax_.get_ylabel() == "error; score (greater is better)"

@@ -1,4 +1,6 @@
+import re
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -112,7 +114,15 @@ def test_text_table_is_aligned_percentages_and_repr_is_the_same():
     report = error_report_from_predictions(y_true, y_pred, class_counts=counts)
     lines = str(report).splitlines()
     assert repr(report) == str(report)
-    assert lines[0].split() == ["model", *COLUMNS]
+    # Two classes in each band: ant, bee > 100; cat, dog in 20-100; eel, fox < 20.
+    assert re.split(r"\s{2,}", lines[0]) == [
+        "model",
+        "error",
+        "balanced_error",
+        "many (2)",
+        "medium (2)",
+        "few (2)",
+    ]
     # Right-aligned numbers: every line ends at the same column.
     assert len({len(line) for line in lines}) == 1
     for line, (name, row) in zip(lines[1:], report.rows.items(), strict=True):
@@ -123,7 +133,9 @@ def test_markdown_table_has_a_header_separator_and_one_line_per_model():
     y_true, y_pred, counts = _predictions()
     report = error_report_from_predictions(y_true, y_pred, class_counts=counts)
     lines = report.to_markdown().splitlines()
-    assert lines[0] == "| model | error | balanced_error | many | medium | few |"
+    assert lines[0] == (
+        "| model | error | balanced_error | many (2) | medium (2) | few (2) |"
+    )
     assert lines[1] == "|:--|--:|--:|--:|--:|--:|"
     row = report.rows["adjusted"]
     assert (
@@ -131,6 +143,48 @@ def test_markdown_table_has_a_header_separator_and_one_line_per_model():
         == "| adjusted | " + " | ".join(f"{100 * row[c]:.2f}%" for c in COLUMNS) + " |"
     )
     assert len(lines) == 4
+
+
+def _numpy_band_sizes(y_true, counts, low=20, high=100):
+    """Independent count: classes of each band that have examples in y_true."""
+    tested = [counts[label] for label in np.unique(y_true)]
+    return {
+        "many": sum(n > high for n in tested),
+        "medium": sum(low <= n <= high for n in tested),
+        "few": sum(n < low for n in tested),
+    }
+
+
+@pytest.mark.parametrize("thresholds", [(20, 100), (5, 500)])
+def test_band_headers_count_the_classes_each_band_averages_over(thresholds):
+    pd = pytest.importorskip("pandas")
+    y_true, y_pred, counts = _predictions(seed=2)
+    # "eel" (19 training examples) has no test example: its band averages over
+    # one class fewer, and it is only predicted.
+    keep = y_true != "eel"
+    y_true = y_true[keep]
+    y_pred = {
+        name: np.where(p[keep] == "fox", "eel", p[keep]) for name, p in y_pred.items()
+    }
+    report = error_report_from_predictions(
+        y_true, y_pred, class_counts=counts, thresholds=thresholds
+    )
+
+    expected = _numpy_band_sizes(y_true, counts, *thresholds)
+    assert report.n_classes == expected
+    header = [f"{band} ({expected[band]})" for band in ("many", "medium", "few")]
+    assert re.split(r"\s{2,}", str(report).splitlines()[0])[3:] == header
+    assert report.to_markdown().splitlines()[0].endswith(" | ".join(header) + " |")
+    frame = report.to_frame()
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == list(COLUMNS)
+    assert frame.attrs["n_classes"] == expected
+
+
+def test_a_report_built_without_band_sizes_shows_plain_headers():
+    report = ErrorReport({"m": dict.fromkeys(COLUMNS, 0.5)})
+    assert report.n_classes is None
+    assert str(report).splitlines()[0].split() == ["model", *COLUMNS]
 
 
 def test_to_dict_and_to_frame_hold_fractions():
@@ -156,10 +210,11 @@ def test_to_frame_without_pandas_says_how_to_install_it(monkeypatch):
         report.to_frame()
 
 
-def test_predicted_class_missing_from_y_true_warns_and_is_left_out():
+def test_predicted_class_missing_from_y_true_is_left_out_silently():
     y_true = [0, 0, 1, 1]
     y_pred = [0, 2, 1, 1]
-    with pytest.warns(UserWarning, match="y_pred contains classes not in y_true"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         report = error_report_from_predictions(
             y_true, y_pred, class_counts={0: 500, 1: 50, 2: 5}
         )
@@ -183,6 +238,7 @@ def test_error_report_reads_class_counts_and_predicts_each_model():
         for name, model in models.items()
     }
     _assert_rows_equal(report, expected)
+    assert report.n_classes == _numpy_band_sizes(y_test, counts)
     # The point of the adjustment: a lower balanced and tail error.
     assert (
         report.rows["adjusted"]["balanced_error"] < report.rows["ERM"]["balanced_error"]
