@@ -37,6 +37,7 @@ extensions = [
     # Copies MathJax 3 into _static/mathjax and points mathjax_path there.
     "sphinx-mathjax-offline",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
@@ -66,6 +67,29 @@ numpydoc_show_class_members = False
 numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
+
+# -- Example gallery ----------------------------------------------------------
+
+# The examples run at every build (quick by design: about a minute in all on two
+# cores); SKLEARN_LT_GALLERY=off builds the pages without running them.
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "plot_gallery": os.environ.get("SKLEARN_LT_GALLERY", "on") != "off",
+    # "Examples using this" on the API pages (docs/_templates/autosummary).
+    "backreferences_dir": "gen_modules/backreferences",
+    "doc_module": ("sklearn_lt",),
+    "reference_url": {"sklearn_lt": None},
+    "remove_config_comments": True,
+    # A failing example fails the build.
+    "abort_on_example_error": True,
+    "only_warn_on_example_error": False,
+    "min_reported_time": 0,
+    # Nothing that needs a network: no Binder, no JupyterLite.
+    "binder": {},
+}
 
 # -- HTML output --------------------------------------------------------------
 
