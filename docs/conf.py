@@ -87,8 +87,10 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
     "min_reported_time": 0,
-    # Nothing that needs a network: no Binder, no JupyterLite.
+    # Nothing that needs a network: no Binder, no JupyterLite, and no execution-time
+    # pages (they load jQuery and DataTables from CDNs; tests/test_docs_offline.py).
     "binder": {},
+    "write_computation_times": False,
 }
 
 # -- HTML output --------------------------------------------------------------

@@ -1,6 +1,6 @@
 r"""
-How do I choose :math:`\tau`?
-=============================
+How do I choose tau?
+====================
 
 :math:`\tau = 1` is the Bayes-optimal choice for the balanced error when the model's
 probabilities are calibrated; real models are not, and the paper tunes
