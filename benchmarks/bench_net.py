@@ -54,6 +54,8 @@ def epoch_seconds_skorch(net_cls, X, y, epochs, device, hidden, **params):
     net = net_cls(
         MLPModule,
         max_epochs=epochs,
+        # Spelled out: LogitAdjustedNet's defaults (AdamW, ...) are not skorch's.
+        optimizer=torch.optim.SGD,
         lr=0.05,
         batch_size=256,
         train_split=None,

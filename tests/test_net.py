@@ -24,6 +24,7 @@ from skorch.callbacks import (  # noqa: E402
     LRScheduler,
     ProgressBar,
 )
+from skorch.dataset import ValidSplit  # noqa: E402
 
 from sklearn_lt import LogitAdjustedClassifier  # noqa: E402
 from sklearn_lt._compat import InvalidParameterError  # noqa: E402
@@ -362,7 +363,7 @@ def test_bad_weight_norm_layer_fails_before_training():
 
 def test_balanced_error_per_epoch_is_in_the_history():
     X, y = _small()
-    net = _net(max_epochs=3, train_split=LogitAdjustedNet(MLPModule).train_split)
+    net = _net(max_epochs=3, train_split=ValidSplit(5, stratified=True))
     net.fit(X, y)
     values = net.history[:, "valid_bal_err"]
     assert len(values) == 3 and all(0 <= v <= 1 for v in values)
@@ -375,6 +376,7 @@ def test_skorch_callbacks_work():
         max_epochs=50,
         lr=0.01,
         random_state=0,
+        train_split=ValidSplit(5, stratified=True),  # valid_loss to monitor
         callbacks=[
             EarlyStopping(monitor="valid_loss", patience=2, threshold=1e9),
             LRScheduler(policy="StepLR", step_size=1, gamma=0.5),
@@ -383,6 +385,70 @@ def test_skorch_callbacks_work():
         **ADAM,
     ).fit(X, y)
     assert len(net.history) < 50  # stopped early
+
+
+def test_training_defaults_are_parameters_and_survive_clone():
+    # The defaults chosen in benchmarks/bench_net_defaults.py, in place of
+    # skorch's SGD, lr 0.01, 10 epochs and 20% validation split.
+    expected = {
+        "optimizer": torch.optim.AdamW,
+        "lr": 1e-3,
+        "max_epochs": 100,
+        "batch_size": 128,
+        "train_split": None,
+    }
+    net = LogitAdjustedNet(MLPModule)
+    for params in (net.get_params(), clone(net).get_params()):
+        assert {name: params[name] for name in expected} == expected
+
+
+def test_the_defaults_train_adamw_on_every_example_without_a_hold_out():
+    X, y = _small(n_samples=300)
+    net = LogitAdjustedNet(MLPModule, max_epochs=2, verbose=0, random_state=0)
+    net.fit(X, y)
+    assert type(net.optimizer_) is torch.optim.AdamW
+    assert net.optimizer_.param_groups[0]["lr"] == 1e-3
+    # No validation split: every epoch trains on all 300 rows, in ceil(300/128)
+    # batches, and scores nothing held out.
+    for epoch in net.history:
+        assert [batch["train_batch_size"] for batch in epoch["batches"]] == [
+            128,
+            128,
+            44,
+        ]
+        assert "valid_loss" not in epoch
+
+
+def test_every_training_default_can_be_overridden_as_in_skorch():
+    X, y = _small(n_samples=300)
+    net = LogitAdjustedNet(
+        MLPModule,
+        optimizer=torch.optim.SGD,
+        optimizer__momentum=0.5,
+        lr=0.1,
+        max_epochs=3,
+        batch_size=50,
+        train_split=ValidSplit(5, stratified=True),
+        verbose=0,
+        random_state=0,
+    ).fit(X, y)
+    assert type(net.optimizer_) is torch.optim.SGD
+    group = net.optimizer_.param_groups[0]
+    assert group["lr"] == 0.1 and group["momentum"] == 0.5
+    assert len(net.history) == 3
+    # 240 rows train (80%) in batches of 50; 60 are held out and scored.
+    batches = net.history[-1]["batches"]
+    train = [
+        batch["train_batch_size"] for batch in batches if "train_batch_size" in batch
+    ]
+    valid = [
+        batch["valid_batch_size"] for batch in batches if "valid_batch_size" in batch
+    ]
+    assert train == [50, 50, 50, 50, 40] and sum(valid) == 60
+    assert np.isfinite(net.history[-1, "valid_loss"])
+    # set_params reaches them too, at the next fit.
+    net.set_params(lr=0.02, max_epochs=1, train_split=None).fit(X, y)
+    assert net.optimizer_.param_groups[0]["lr"] == 0.02 and len(net.history) == 1
 
 
 def test_clone_set_params_and_grid_search_over_tau_and_loss():
