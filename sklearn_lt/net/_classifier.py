@@ -15,6 +15,7 @@ from skorch.callbacks import EpochScoring
 from skorch.utils import to_numpy, to_tensor
 
 from .._compat import InvalidParameterError, validate_parameter_constraints
+from .._doc_link import DocLinkMixin
 from .._posthoc import (
     _check_finite_adjustment,
     _check_targets,
@@ -105,7 +106,7 @@ def _encoded_accuracy(net, X, y):
     return float(np.mean(to_numpy(y) == net._predict_codes(X)))
 
 
-class LogitAdjustedNet(NeuralNetClassifier):
+class LogitAdjustedNet(DocLinkMixin, NeuralNetClassifier):
     r"""A skorch neural-net classifier trained with a long-tail loss.
 
     The class priors :math:`\pi` and counts come from ``y`` at ``fit``; the loss
@@ -353,6 +354,9 @@ class LogitAdjustedNet(NeuralNetClassifier):
     >>> net.predict(X[:3].astype(np.float32)).shape
     (3,)
     """
+
+    # Documented (docs/api.rst) in sklearn_lt.net; its HTML repr links there.
+    _doc_link_public_module = "sklearn_lt.net"
 
     def __init__(
         self,
