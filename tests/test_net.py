@@ -451,6 +451,17 @@ def test_every_training_default_can_be_overridden_as_in_skorch():
     assert net.optimizer_.param_groups[0]["lr"] == 0.02 and len(net.history) == 1
 
 
+def test_partial_fit_trains_max_epochs_per_call_or_the_epochs_asked_for():
+    # skorch's rule, with this net's default of 100 epochs; epochs=1 is one pass,
+    # as scikit-learn's partial_fit.
+    X, y = _small(n_samples=120)
+    net = LogitAdjustedNet(MLPModule, verbose=0, random_state=0)
+    net.partial_fit(X, y, epochs=1)
+    assert len(net.history) == 1
+    net.partial_fit(X, y)
+    assert len(net.history) == 101
+
+
 def test_clone_set_params_and_grid_search_over_tau_and_loss():
     X, y = _small()
     net = _net(max_epochs=3)

@@ -542,6 +542,10 @@ class LogitAdjustedNet(DocLinkMixin, NeuralNetClassifier):
     def partial_fit(self, X, y, classes=None, **fit_params):
         """Train for ``max_epochs`` more epochs; the first call sets the classes.
 
+        As in skorch, each call trains ``max_epochs`` epochs (100 by default);
+        pass ``epochs=1`` for one pass over the batch, as scikit-learn's
+        ``partial_fit`` does.
+
         The first call (on a net not yet fitted) sets ``classes_``, ``priors_`` and
         ``class_counts_`` from ``y``; later calls keep them, so their labels must
         be among ``classes_``. Loss parameters changed between calls (``loss``,
@@ -561,7 +565,8 @@ class LogitAdjustedNet(DocLinkMixin, NeuralNetClassifier):
             calls it must equal ``classes_``. Same as the constructor's ``classes``.
 
         **fit_params : dict
-            Passed to :meth:`skorch.NeuralNet.partial_fit`.
+            Passed to :meth:`skorch.NeuralNet.partial_fit`; ``epochs=k`` trains
+            ``k`` epochs in place of ``max_epochs``.
 
         Returns
         -------
