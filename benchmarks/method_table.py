@@ -115,6 +115,16 @@ DATASETS = {
 }
 
 
+# The optimiser every row trains with (also bench_net_defaults.py's "tuned SGD").
+TUNED_SGD = {
+    "optimizer": torch.optim.SGD,
+    "optimizer__momentum": 0.9,
+    "optimizer__weight_decay": 5e-4,
+    "lr": 0.05,
+    "batch_size": 64,
+}
+
+
 def make_net(params, epochs, hidden, seed):
     params = dict(params)
     if params.pop("drw", None) == "80%":
@@ -122,11 +132,7 @@ def make_net(params, epochs, hidden, seed):
     return LogitAdjustedNet(
         MLPModule,
         module__hidden_units=(hidden,),
-        optimizer=torch.optim.SGD,
-        optimizer__momentum=0.9,
-        optimizer__weight_decay=5e-4,
-        lr=0.05,
-        batch_size=64,
+        **TUNED_SGD,
         max_epochs=epochs,
         train_split=None,
         verbose=0,
